@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+
+
+class Role(models.TextChoices):
+    """Names of the Django groups that carry staff roles (created by a data migration)."""
+
+    DISTRICT_REP = "District reps"
+    COORDINATOR = "Coordinators"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person with an account. The email address is the login."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    home_town = models.ForeignKey(
+        "districts.Town",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="residents",
+        help_text="Places you in a congressional district.",
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.first_name or self.email.split("@")[0]
+
+    @property
+    def home_district(self):
+        return self.home_town.primary_district if self.home_town_id else None
+
+    def has_role(self, role: Role) -> bool:
+        return self.groups.filter(name=role.value).exists()
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_superuser or (self.is_staff and self.has_role(Role.COORDINATOR))
+
+    @property
+    def is_district_rep(self) -> bool:
+        return self.is_staff and self.has_role(Role.DISTRICT_REP)

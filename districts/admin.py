@@ -1,0 +1,70 @@
+from django.contrib import admin
+
+from districts.models import BoardSeat, District, Team, Town, TownAlias, TownDistrict, ZipCode
+from districts.policy import is_coordinator
+
+
+class CoordinatorOnlyAdmin(admin.ModelAdmin):
+    """Districts, towns, seats and teams are the coordinators' to manage; reps may only look."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_staff
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_staff
+
+    def has_add_permission(self, request) -> bool:
+        return is_coordinator(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return is_coordinator(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return is_coordinator(request.user)
+
+
+class TownDistrictInline(admin.TabularInline):
+    model = TownDistrict
+    extra = 0
+
+
+class TownAliasInline(admin.TabularInline):
+    model = TownAlias
+    extra = 0
+
+
+@admin.register(District)
+class DistrictAdmin(CoordinatorOnlyAdmin):
+    list_display = ["code", "name", "major_towns"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Town)
+class TownAdmin(CoordinatorOnlyAdmin):
+    list_display = ["name", "county", "population", "primary_district", "is_split"]
+    list_filter = ["primary_district", "is_split", "county"]
+    search_fields = ["name", "aliases__name"]
+    inlines = [TownDistrictInline, TownAliasInline]
+
+
+@admin.register(ZipCode)
+class ZipCodeAdmin(CoordinatorOnlyAdmin):
+    list_display = ["code", "usps_city", "town", "zip_type"]
+    search_fields = ["code", "usps_city", "town__name"]
+    list_select_related = ["town"]
+    autocomplete_fields = ["town"]
+
+
+@admin.register(BoardSeat)
+class BoardSeatAdmin(CoordinatorOnlyAdmin):
+    list_display = ["display_name", "district", "role", "term_start", "term_end", "user"]
+    list_filter = ["district", "role"]
+    search_fields = ["display_name", "user__email"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(CoordinatorOnlyAdmin):
+    list_display = ["name", "lead"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["lead"]

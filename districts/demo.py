@@ -1,0 +1,78 @@
+"""Demo board seats, teams and staff accounts. Everything here is fictional and marked as demo."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+
+from accounts.models import Role
+from accounts.services import user_ensure
+from districts.models import BoardRole, BoardSeat, District, Team, Town
+
+# For local use only; the README lists them.
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+def demo_email(local: str) -> str:
+    return f"{local}@{settings.DEMO_EMAIL_DOMAIN}"
+
+
+def seed(stdout) -> None:
+    coordinator = user_ensure(
+        email=demo_email("coordinator"),
+        password=DEMO_PASSWORD,
+        first_name="Casey",
+        last_name="Coordinator (demo)",
+        roles=(Role.COORDINATOR,),
+        home_town=Town.objects.get(name="Boston"),
+    )
+    term_start = datetime.date(2025, 2, 1)
+    for district in District.objects.all():
+        rep = user_ensure(
+            email=demo_email(f"rep-{district.slug}"),
+            password=DEMO_PASSWORD,
+            first_name=f"Rep {district.code}",
+            last_name="(demo)",
+            roles=(Role.DISTRICT_REP,),
+            home_town=district.primary_towns.order_by("-population").first(),
+        )
+        BoardSeat.objects.update_or_create(
+            district=district,
+            role=BoardRole.REPRESENTATIVE,
+            display_name=f"Demo representative for {district.code}",
+            defaults={
+                "user": rep,
+                "term_start": term_start,
+                "term_end": datetime.date(2027, 1, 31),
+                "bio": "Demo data: a fictional board member for trying out the portal.",
+            },
+        )
+        BoardSeat.objects.update_or_create(
+            district=district,
+            role=BoardRole.ALTERNATE,
+            display_name=f"Demo alternate for {district.code}",
+            defaults={"term_start": term_start, "term_end": datetime.date(2027, 1, 31), "bio": "Demo data."},
+        )
+    user_ensure(
+        email=demo_email("activist"),
+        password=DEMO_PASSWORD,
+        first_name="Alex",
+        last_name="Activist (demo)",
+        home_town=Town.objects.get(name="Lowell"),
+    )
+    for name, description in [
+        ("Communications (demo)", "Writes the newsletter and keeps the coalition's social media going."),
+        ("Training (demo)", "Runs trainings on organizing, canvassing and meeting your legislators."),
+        ("Voting Rights (demo)", "Works on ballot access and election protection across the state."),
+    ]:
+        Team.objects.update_or_create(
+            name=name,
+            defaults={
+                "slug": name.lower().replace(" (demo)", "").replace(" ", "-"),
+                "description": description,
+                "how_to_help": "Say you want to help and the team's lead will get in touch.",
+                "lead": coordinator,
+            },
+        )
+    stdout.write("districts: board seats, staff accounts and teams")

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+import math
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class District(models.Model):
+    """One of Massachusetts' nine U.S. congressional districts (Chapter 93 of the Acts of 2021)."""
+
+    number = models.PositiveSmallIntegerField(unique=True)
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    major_towns = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("districts:detail", args=[self.slug])
+
+    @property
+    def code(self) -> str:
+        return f"MA-{self.number}"
+
+
+class TownQuerySet(models.QuerySet):
+    def with_districts(self) -> TownQuerySet:
+        return self.select_related("primary_district").prefetch_related("memberships__district")
+
+
+class Town(models.Model):
+    """A Massachusetts city or town (all 351)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(unique=True)
+    county = models.CharField(max_length=50)
+    municipality_type = models.CharField(max_length=10, default="town")
+    population = models.PositiveIntegerField(default=0)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    is_split = models.BooleanField(default=False)
+    primary_district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="primary_towns")
+    districts = models.ManyToManyField(District, through="TownDistrict", related_name="towns")
+
+    objects = TownQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ordered_districts(self) -> list[District]:
+        """Every district the town touches, the primary one first."""
+        links = sorted(self.memberships.all(), key=lambda m: (not m.is_primary, -m.vote_share))
+        return [link.district for link in links]
+
+    def distance_miles(self, latitude: float, longitude: float) -> float:
+        return haversine_miles(self.latitude, self.longitude, latitude, longitude)
+
+
+class TownDistrict(models.Model):
+    town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="memberships")
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="town_memberships")
+    is_primary = models.BooleanField(default=False)
+    vote_share = models.FloatField(default=1.0, help_text="Share of the town's 2022 U.S. House ballots.")
+    precincts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["town", "district"], name="unique_town_district")]
+        ordering = ["-is_primary", "-vote_share"]
+
+    def __str__(self) -> str:
+        return f"{self.town} in {self.district}"
+
+
+class TownAlias(models.Model):
+    """Another name people use for a town: a postal name (Foxboro) or a village (Hyannis).
+
+    A village name can belong to more than one town; the lookup then shows each of them.
+    """
+
+    name = models.CharField(max_length=100, db_index=True)
+    town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "town"], name="unique_alias_per_town")]
+        ordering = ["name"]
+        verbose_name_plural = "town aliases"
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.town}"
+
+
+class ZipCode(models.Model):
+    code = models.CharField(max_length=5, unique=True)
+    zip_type = models.CharField(max_length=10, default="STANDARD")
+    usps_city = models.CharField(max_length=100)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="zip_codes")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "ZIP code"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class BoardRole(models.TextChoices):
+    REPRESENTATIVE = "representative", "Representative"
+    ALTERNATE = "alternate", "Alternate"
+
+
+class BoardSeatQuerySet(models.QuerySet):
+    def current(self, on=None) -> BoardSeatQuerySet:
+        today = on or timezone.localdate()
+        return self.filter(term_start__lte=today).filter(
+            models.Q(term_end__isnull=True) | models.Q(term_end__gte=today)
+        )
+
+
+class BoardSeat(models.Model):
+    """A seat on the Coordinating Board held for one district.
+
+    A seat linked to a staff account in the "District reps" group gives that person moderation
+    rights over the district's listings in the admin, for the length of the term.
+    """
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="board_seats")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="board_seats"
+    )
+    display_name = models.CharField(max_length=120)
+    role = models.CharField(max_length=20, choices=BoardRole.choices, default=BoardRole.REPRESENTATIVE)
+    term_start = models.DateField()
+    term_end = models.DateField(null=True, blank=True)
+    bio = models.TextField(blank=True, help_text="Public biography shown on the district page.")
+
+    objects = BoardSeatQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["district__number", "role", "display_name"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.get_role_display()}, {self.district})"
+
+
+class Team(models.Model):
+    """An issue or support team of the coalition."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(unique=True)
+    description = models.TextField(blank=True)
+    how_to_help = models.TextField(blank=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    radius = 3958.8
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = math.radians(lat2 - lat1)
+    dlambda = math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * radius * math.asin(math.sqrt(a))

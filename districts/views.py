@@ -1,0 +1,33 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from districts.forms import PlaceForm
+from districts.models import District
+from districts.selectors import district_board, place_lookup
+from imc.hooks import district_panels, place_panels
+
+
+def find(request: HttpRequest) -> HttpResponse:
+    form = PlaceForm(request.GET or None)
+    lookup = None
+    if form.is_valid():
+        lookup = place_lookup(form.cleaned_data["q"])
+    panels = place_panels(request, lookup) if lookup and lookup.found else []
+    return render(request, "districts/find.html", {"form": form, "lookup": lookup, "panels": panels})
+
+
+def district_list(request: HttpRequest) -> HttpResponse:
+    districts = District.objects.all()
+    return render(request, "districts/district_list.html", {"districts": districts})
+
+
+def district_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    district = get_object_or_404(District, slug=slug)
+    towns = district.towns.order_by("name").prefetch_related("memberships__district")
+    context = {
+        "district": district,
+        "towns": towns,
+        "board": district_board(district),
+        "panels": district_panels(request, district),
+    }
+    return render(request, "districts/district_detail.html", context)

@@ -1,0 +1,3 @@
+
+app_name = "teams"
+urlpatterns: list = []

@@ -1,0 +1,7 @@
+from celery import shared_task
+
+
+@shared_task(name="imc.tasks.ping")
+def ping() -> str:
+    """A trivial task: proves that a worker takes work from the broker and answers."""
+    return "pong"

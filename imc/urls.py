@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from districts import views as district_views
+from imc import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("find/", district_views.find, name="find"),
+    path("healthz", views.healthz, name="healthz"),
+    path("districts/", include("districts.urls")),
+    path("groups/", include("groups.urls")),
+    path("teams/", include("groups.team_urls")),
+    path("events/", include("events.urls")),
+    path("newsletter/", include("newsletter.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

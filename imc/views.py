@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from districts.forms import PlaceForm
+from imc.hooks import home_panels
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {"place_form": PlaceForm(), "panels": home_panels(request)})
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "about.html")
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "privacy.html")
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone()[0] == 1
+    except Exception:  # noqa: BLE001 - any failure means unreachable
+        return False
+
+
+def _broker_ok() -> bool:
+    if not settings.REDIS_URL:
+        return True  # embedded default: tasks run in-process, there is no broker to reach
+    import redis
+
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+        return bool(client.ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": _database_ok(), "broker": _broker_ok()}
+    failed = [name for name, ok in checks.items() if not ok]
+    body = {
+        "status": "ok" if not failed else "unavailable",
+        "database": "ok" if checks["database"] else "unreachable",
+        "broker": ("ok" if settings.REDIS_URL else "eager (no broker configured)")
+        if checks["broker"]
+        else "unreachable",
+        "failed": failed,
+    }
+    return JsonResponse(body, status=200 if not failed else 503)

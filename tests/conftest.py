@@ -1,0 +1,146 @@
+"""Shared fixtures: Massachusetts geography in every test database, a named cast of users, and
+the real parts (SMTP on loopback, Celery worker processes) for the tests that need them.
+
+The cast:
+- ``activist``: a signed-up member of nobody's staff.
+- ``rep_ma3`` / ``rep_ma5``: staff in "District reps" holding the current seat of MA-3 / MA-5.
+- ``coordinator``: staff in "Coordinators".
+Apps add their own cast members (an organizer, ...) in their test folders.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from accounts.models import Role
+from accounts.services import user_ensure
+from districts.models import BoardRole, BoardSeat, District, Town
+from tests import realstack
+
+PASSWORD = "a-long-test-password-123"
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings):
+    """Unit tests run tasks in-process; the real-stack tests switch this off."""
+    from imc.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = True
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the geography once into the test database; each test's transaction keeps it."""
+    from districts.loader import load_ma_data
+
+    with django_db_blocker.unblock():
+        if Town.objects.count() != 351:
+            load_ma_data()
+
+
+@pytest.fixture(autouse=True)
+def _geography(request):
+    """Every test database holds the 9 districts, 351 towns and 704 ZIP codes.
+
+    Loaded on demand so that tests flushed by ``transactional_db`` get them back.
+    """
+    uses_db = (
+        request.node.get_closest_marker("django_db") is not None
+        or {"db", "transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames)
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
+    if District.objects.count() != 9 or Town.objects.count() != 351:
+        from districts.loader import load_ma_data
+
+        load_ma_data()
+
+
+@pytest.fixture
+def geography(db):
+    """Explicit dependency for tests that read towns and districts."""
+    return None
+
+
+def _seat(user, district_slug: str) -> None:
+    BoardSeat.objects.create(
+        district=District.objects.get(slug=district_slug),
+        user=user,
+        display_name=user.get_full_name(),
+        role=BoardRole.REPRESENTATIVE,
+        term_start=datetime.date(2025, 1, 1),
+    )
+
+
+@pytest.fixture
+def activist(db):
+    return user_ensure(
+        email="alice@example.org", password=PASSWORD, first_name="Alice", home_town=Town.objects.get(name="Lowell")
+    )
+
+
+@pytest.fixture
+def rep_ma3(db):
+    user = user_ensure(email="rita@example.org", password=PASSWORD, first_name="Rita", roles=(Role.DISTRICT_REP,))
+    _seat(user, "ma-3")
+    return user
+
+
+@pytest.fixture
+def rep_ma5(db):
+    user = user_ensure(email="fred@example.org", password=PASSWORD, first_name="Fred", roles=(Role.DISTRICT_REP,))
+    _seat(user, "ma-5")
+    return user
+
+
+@pytest.fixture
+def coordinator(db):
+    return user_ensure(email="cora@example.org", password=PASSWORD, first_name="Cora", roles=(Role.COORDINATOR,))
+
+
+@pytest.fixture
+def smtp_server():
+    sink, controller = realstack.start_smtp_sink()
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def redis_flushed():
+    """A clean broker for a real-stack test: the Redis database in REDIS_URL is for tests only."""
+    import redis
+
+    url = realstack.redis_url()
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture
+def worker_factory(transactional_db, redis_flushed, settings):
+    """Start real Celery worker processes; stopped (or already killed) at the end of the test."""
+    from imc.celery import app
+
+    app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    workers: list[realstack.CeleryWorker] = []
+
+    def start(smtp=None, **kwargs) -> realstack.CeleryWorker:
+        worker = realstack.CeleryWorker(smtp, **kwargs).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def site_url(settings):
+    return settings.SITE_URL
+
