@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -109,11 +110,16 @@ class SmtpSink:
 
 
 def start_smtp_sink() -> tuple[SmtpSink, Controller]:
-    sink = SmtpSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=0, ready_timeout=10)
+    sink = SmtpSink(port=free_port())
+    controller = Controller(sink, hostname=sink.host, port=sink.port, ready_timeout=10)
     controller.start()
-    sink.port = controller.server.sockets[0].getsockname()[1]
     return sink, controller
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def database_url_for_subprocess() -> str:

@@ -1,0 +1,50 @@
+# The two commands of the README: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup lint format worker beat assets bench-groups bench-events bench-newsletter bench-load
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Embedded default: SQLite, tasks run eagerly, mail printed to the console, demo data loaded.
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py load_ma_data
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The whole suite. On a laptop it runs on SQLite; with DATABASE_URL and REDIS_URL set it runs
+# on PostgreSQL and Redis and includes the real-stack tests (see .ci/run).
+test: $(STAMP)
+	@if command -v npm >/dev/null 2>&1 && [ ! -d node_modules/axe-core ]; then npm ci --no-audit --no-fund --silent || true; fi
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check . && $(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+worker: $(STAMP)
+	$(BIN)/celery -A imc worker --loglevel=INFO
+
+beat: $(STAMP)
+	$(BIN)/celery -A imc beat --loglevel=INFO
+
+# Copies front-end assets installed from the npm registry into static/vendor (committed).
+assets:
+	npm ci --no-audit --no-fund
+	mkdir -p static/vendor/bootstrap static/vendor/leaflet/images
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
+	cp node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/leaflet.js static/vendor/leaflet/
+	cp node_modules/leaflet/dist/images/* static/vendor/leaflet/images/
