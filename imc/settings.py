@@ -135,6 +135,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Every periodic task of the portal, in one place.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "outbox.tasks.sweep", "schedule": 60.0},
+    # Claims due event reminders (rows) and hands them to workers; see events.reminders.
+    "events-reminders": {"task": "events.tasks.reminders_tick", "schedule": 60.0},
 }
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -233,3 +235,17 @@ LOGGING = {
 
 # Demo helpers: `seed_demo` marks everything it makes with this prefix in names and addresses.
 DEMO_EMAIL_DOMAIN = "demo.indivisiblemass.invalid"
+
+# --- events ---
+# The coalition's default reminder schedule; an organizer can turn either reminder off per event.
+EVENTS_REMIND_DAY_BEFORE = env_bool("EVENTS_REMIND_DAY_BEFORE", True)
+EVENTS_REMIND_DAY_BEFORE_HOUR = env_int("EVENTS_REMIND_DAY_BEFORE_HOUR", 10)  # Massachusetts time
+EVENTS_REMIND_SHORTLY_BEFORE = env_bool("EVENTS_REMIND_SHORTLY_BEFORE", True)
+EVENTS_REMIND_HOURS_BEFORE = env_int("EVENTS_REMIND_HOURS_BEFORE", 2)
+# The beat tick claims due reminders in batches of this size, at most this many per tick.
+EVENTS_REMINDER_BATCH_SIZE = env_int("EVENTS_REMINDER_BATCH_SIZE", 50)
+EVENTS_REMINDER_MAX_PER_TICK = env_int("EVENTS_REMINDER_MAX_PER_TICK", 5000)
+# A reminder claimed by a tick but not taken by a worker (the broker lost it) after this long, or
+# taken by a worker that never finished (killed), goes back to pending for the next tick.
+EVENTS_REMINDER_REQUEUE_AFTER_SECONDS = env_int("EVENTS_REMINDER_REQUEUE_AFTER_SECONDS", 300)
+EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS = env_int("EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS", 600)
