@@ -58,7 +58,7 @@ def organizer(db):
         email="olga@example.org",
         password=PASSWORD,
         first_name="Olga",
-        last_name="Organizer",
+        last_name="Okonkwo",
         home_town=Town.objects.get(name="Lowell"),
     )
 
