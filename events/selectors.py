@@ -138,3 +138,31 @@ def member_feed_events(user) -> list[Event]:
         .order_by("event__start")
     )
     return [r.event for r in rsvps]
+
+
+def next_event_by_group(group_ids: list[int]) -> dict[int, Event]:
+    """Each group's next listed event (hosted or co-hosted), for directory cards.
+
+    Two queries whatever the number of groups: the ids through a correlated subquery, then the events.
+    """
+    from django.db.models import OuterRef, Subquery
+
+    from groups.models import Group
+
+    pairs = list(
+        Group.objects.filter(pk__in=list(group_ids))
+        .annotate(
+            next_id=Subquery(
+                Event.objects.listed()
+                .filter(Q(host_group=OuterRef("pk")) | Q(co_hosts=OuterRef("pk")))
+                .order_by("start", "pk")
+                .values("pk")[:1]
+            )
+        )
+        .filter(next_id__isnull=False)
+        .values_list("pk", "next_id")
+    )
+    if not pairs:
+        return {}
+    events = Event.objects.select_related("town", "host_group").in_bulk({event_id for _, event_id in pairs})
+    return {group_id: events[event_id] for group_id, event_id in pairs if event_id in events}

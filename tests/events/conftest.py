@@ -46,7 +46,7 @@ def make_event(
     **extra,
 ) -> Event:
     """An event written straight to the table: setup only; the behaviour under test goes through services."""
-    start = start or timezone.now() + timedelta(days=3)
+    start = start or (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
     town_obj = Town.objects.get(name=town) if town else None
     district = town_obj.primary_district if town_obj else (host_group.district if host_group else None)
     return Event.objects.create(
