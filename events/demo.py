@@ -16,13 +16,51 @@ from groups.models import Group, GroupStatus
 
 # (slug, title, type, days from today, hour, town or None for online, capacity, accessibility)
 DEMO_EVENTS = [
-    ("demo-lowell-town-hall", "Town hall on health care (demo)", EventType.TOWN_HALL, 3, 19, "Lowell", 80, ["wheelchair", "asl"]),
+    (
+        "demo-lowell-town-hall",
+        "Town hall on health care (demo)",
+        EventType.TOWN_HALL,
+        3,
+        19,
+        "Lowell",
+        80,
+        ["wheelchair", "asl"],
+    ),
     ("demo-statewide-phone-bank", "Statewide phone bank (demo)", EventType.PHONE_BANK, 5, 18, None, None, []),
     ("demo-worcester-canvass", "Saturday canvass (demo)", EventType.CANVASS, 9, 10, "Worcester", 25, ["transit"]),
-    ("demo-boston-rally", "Rally at the State House (demo)", EventType.RALLY, 12, 12, "Boston", None, ["wheelchair", "transit"]),
-    ("demo-pittsfield-postcards", "Postcard writing social (demo)", EventType.POSTCARDS, 6, 14, "Pittsfield", 12, ["childcare"]),
-    ("demo-newton-training", "Nonviolent action training (demo)", EventType.TRAINING, 15, 18, "Newton", 2, ["wheelchair"]),
-]  # fmt: skip
+    (
+        "demo-boston-rally",
+        "Rally at the State House (demo)",
+        EventType.RALLY,
+        12,
+        12,
+        "Boston",
+        None,
+        ["wheelchair", "transit"],
+    ),
+    (
+        "demo-pittsfield-postcards",
+        "Postcard writing social (demo)",
+        EventType.POSTCARDS,
+        6,
+        14,
+        "Pittsfield",
+        12,
+        ["childcare"],
+    ),
+    (
+        "demo-newton-training",
+        "Nonviolent action training (demo)",
+        EventType.TRAINING,
+        15,
+        18,
+        "Newton",
+        2,
+        ["wheelchair"],
+    ),
+]
+
+DESCRIPTION = "Demo data: a fictional event for trying out the portal.\n\n* Bring a friend\n* Snacks provided"
 
 
 def seed(stdout) -> None:
@@ -47,7 +85,7 @@ def seed(stdout) -> None:
                 "host_group": host,
                 "capacity": capacity,
                 "accessibility": access,
-                "description": "Demo data: a fictional event for trying out the portal.\n\n* Bring a friend\n* Snacks provided",
+                "description": DESCRIPTION,
                 "status": EventStatus.PUBLISHED,
             },
         )
