@@ -16,10 +16,10 @@ from events.models import Event, EventStatus, Reminder, Rsvp
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["title", "start", "status", "host_group", "town", "district"]
+    list_display = ["title", "starts_at", "status", "host_group", "town", "district"]
     list_filter = ["status", "event_type", "district"]
     search_fields = ["title", "slug"]
-    date_hierarchy = "start"
+    date_hierarchy = "starts_at"
     actions = ["unpublish"]
     # Moderators look and unpublish; organizers edit on the site, where the emails and reminders
     # that a change owes are handled by the services.

@@ -75,8 +75,8 @@ def seed(stdout) -> None:
             defaults={
                 "title": title,
                 "event_type": kind,
-                "start": start,
-                "end": start + timedelta(hours=2),
+                "starts_at": start,
+                "ends_at": start + timedelta(hours=2),
                 "town": town,
                 "district": town.primary_district if town else None,
                 "venue": "Public library, community room" if town else "",

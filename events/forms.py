@@ -67,10 +67,10 @@ class EventForm(forms.ModelForm):
     co_hosts = forms.ModelMultipleChoiceField(
         queryset=Group.objects.filter(status=GroupStatus.APPROVED), required=False, label="Co-hosting groups"
     )
-    start = forms.DateTimeField(
+    starts_at = forms.DateTimeField(
         label="Starts (Massachusetts time)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
-    end = forms.DateTimeField(
+    ends_at = forms.DateTimeField(
         label="Ends (Massachusetts time)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     town = forms.ModelChoiceField(queryset=Town.objects.all(), required=False)
@@ -88,8 +88,8 @@ class EventForm(forms.ModelForm):
             "host_group",
             "co_hosts",
             "event_type",
-            "start",
-            "end",
+            "starts_at",
+            "ends_at",
             "is_online",
             "join_url",
             "venue",
@@ -122,14 +122,14 @@ class EventForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", "The event must end after it starts.")
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] < data["starts_at"]:
+            self.add_error("ends_at", "The event must end after it starts.")
         if not data.get("is_online") and not data.get("town"):
             self.add_error("town", "Give the town of an in-person event, or mark it online.")
         if data.get("is_online") and not data.get("join_url"):
             self.add_error("join_url", "An online event needs a join link (only people who RSVP see it).")
-        if self.creating and data.get("start") and data["start"].date() < date.today():
-            self.add_error("start", "The event cannot start in the past.")
+        if self.creating and data.get("starts_at") and data["starts_at"].date() < date.today():
+            self.add_error("starts_at", "The event cannot start in the past.")
         if self.creating and data.get("recurrence") and (data.get("occurrences") or 1) < 2:
             self.add_error("occurrences", "A repeating event needs at least two dates.")
         return data

@@ -28,8 +28,8 @@ def _vevent(event: Event, *, include_join_url: bool = False) -> VEvent:
     entry.add("dtstamp", event.updated_at or timezone.now())
     entry.add("last-modified", event.updated_at or timezone.now())
     entry.add("sequence", event.sequence)
-    entry.add("dtstart", event.start)
-    entry.add("dtend", event.end)
+    entry.add("dtstart", event.starts_at)
+    entry.add("dtend", event.ends_at)
     entry.add("summary", event.title)
     entry.add("url", url)
     description = f"Hosted by {event.host_name}.\n{url}"
@@ -64,7 +64,7 @@ def event_ics(event: Event, *, include_join_url: bool = False) -> bytes:
 
 def google_calendar_url(event: Event) -> str:
 
-    dates = f"{event.start.astimezone(UTC):%Y%m%dT%H%M%SZ}/{event.end.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    dates = f"{event.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}/{event.ends_at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
     query = {
         "action": "TEMPLATE",
         "text": event.title,
@@ -81,8 +81,8 @@ def outlook_calendar_url(event: Event) -> str:
         "path": "/calendar/action/compose",
         "rru": "addevent",
         "subject": event.title,
-        "startdt": event.start.isoformat(),
-        "enddt": event.end.isoformat(),
+        "startdt": event.starts_at.isoformat(),
+        "enddt": event.ends_at.isoformat(),
         "body": settings.SITE_URL + event.get_absolute_url(),
         "location": event.location_text,
     }

@@ -71,7 +71,7 @@ class EventQuerySet(models.QuerySet):
 
     def upcoming(self, now: datetime | None = None) -> EventQuerySet:
         """Events that have not ended yet, soonest first."""
-        return self.filter(end__gte=now or timezone.now()).order_by("start", "pk")
+        return self.filter(ends_at__gte=now or timezone.now()).order_by("starts_at", "pk")
 
     def listed(self, now: datetime | None = None) -> EventQuerySet:
         return self.published().upcoming(now)
@@ -89,8 +89,8 @@ class Event(models.Model):
     )
     co_hosts = models.ManyToManyField("groups.Group", blank=True, related_name="cohosted_events")
     event_type = models.CharField("type", max_length=20, choices=EventType.choices, default=EventType.OTHER)
-    start = models.DateTimeField()
-    end = models.DateTimeField()
+    starts_at = models.DateTimeField("starts")
+    ends_at = models.DateTimeField("ends")
     is_online = models.BooleanField("online", default=False)
     join_url = models.URLField(
         "join link", blank=True, help_text="Shown only to people who RSVP'd (their reminder includes it too)."
@@ -122,14 +122,16 @@ class Event(models.Model):
     objects = EventQuerySet.as_manager()
 
     class Meta:
-        ordering = ["start", "pk"]
+        ordering = ["starts_at", "pk"]
         indexes = [
-            models.Index(fields=["status", "start"], name="event_status_start"),
-            models.Index(fields=["status", "end"], name="event_status_end"),
-            models.Index(fields=["district", "status", "start"], name="event_district_start"),
-            models.Index(fields=["town", "status", "start"], name="event_town_start"),
+            models.Index(fields=["status", "starts_at"], name="event_status_start"),
+            models.Index(fields=["status", "ends_at"], name="event_status_end"),
+            models.Index(fields=["district", "status", "starts_at"], name="event_district_start"),
+            models.Index(fields=["town", "status", "starts_at"], name="event_town_start"),
         ]
-        constraints = [models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="event_end_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="event_end_after_start")
+        ]
 
     def __str__(self) -> str:
         return self.title

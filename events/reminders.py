@@ -72,14 +72,14 @@ def due_times(event: Event, now: datetime) -> dict[str, datetime]:
     event has not started. When the RSVP comes so late that the shortly-before reminder is
     already due, that one alone is sent: two identical emails at the same minute help nobody.
     """
-    if now >= event.start:
+    if now >= event.starts_at:
         return {}
     kinds = enabled_kinds(event)
-    due = {kind: max(nominal_due(kind, event.start), now) for kind in kinds}
+    due = {kind: max(nominal_due(kind, event.starts_at), now) for kind in kinds}
     if (
         ReminderKind.DAY_BEFORE in due
         and ReminderKind.TWO_HOURS in due
-        and nominal_due(ReminderKind.TWO_HOURS, event.start) <= now
+        and nominal_due(ReminderKind.TWO_HOURS, event.starts_at) <= now
     ):
         del due[ReminderKind.DAY_BEFORE]
     return due
@@ -209,7 +209,7 @@ def _skip_reason(reminder: Reminder, now: datetime) -> str:
         return f"RSVP {rsvp.status}"
     if reminder.kind not in enabled_kinds(event):
         return "turned off"
-    if now >= event.start:
+    if now >= event.starts_at:
         return "too late"
     return ""
 

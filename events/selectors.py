@@ -55,9 +55,9 @@ def event_search(filters: EventFilters, *, now: datetime | None = None) -> Event
     if filters.event_type:
         events = events.filter(event_type=filters.event_type)
     if filters.date_from:
-        events = events.filter(end__gte=_day_start(filters.date_from))
+        events = events.filter(ends_at__gte=_day_start(filters.date_from))
     if filters.date_to:
-        events = events.filter(start__lt=_day_start(filters.date_to + timedelta(days=1)))
+        events = events.filter(starts_at__lt=_day_start(filters.date_to + timedelta(days=1)))
     if filters.online:
         events = events.filter(is_online=True)
     for feature in filters.accessibility:
@@ -90,10 +90,10 @@ def my_rsvps(user, *, now: datetime | None = None) -> list[Rsvp]:
     """A member's RSVPs to events that have not ended, soonest first."""
     return list(
         Rsvp.objects.active()
-        .filter(user=user, event__end__gte=now or timezone.now())
+        .filter(user=user, event__ends_at__gte=now or timezone.now())
         .exclude(event__status=EventStatus.DRAFT)
         .select_related("event__town", "event__host_group")
-        .order_by("event__start")
+        .order_by("event__starts_at")
     )
 
 
@@ -124,9 +124,9 @@ def feed_events(*, now: datetime | None = None) -> EventQuerySet:
 
     since = (now or timezone.now()) - FEED_HISTORY
     return (
-        Event.objects.filter(status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED], end__gte=since)
+        Event.objects.filter(status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED], ends_at__gte=since)
         .select_related("town", "host_group")
-        .order_by("start", "pk")
+        .order_by("starts_at", "pk")
     )
 
 
@@ -135,7 +135,7 @@ def member_feed_events(user) -> list[Event]:
         Rsvp.objects.filter(user=user, status=RsvpStatus.GOING)
         .exclude(event__status=EventStatus.DRAFT)
         .select_related("event__town", "event__host_group")
-        .order_by("event__start")
+        .order_by("event__starts_at")
     )
     return [r.event for r in rsvps]
 
@@ -155,7 +155,7 @@ def next_event_by_group(group_ids: list[int]) -> dict[int, Event]:
             next_id=Subquery(
                 Event.objects.listed()
                 .filter(Q(host_group=OuterRef("pk")) | Q(co_hosts=OuterRef("pk")))
-                .order_by("start", "pk")
+                .order_by("starts_at", "pk")
                 .values("pk")[:1]
             )
         )

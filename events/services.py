@@ -43,8 +43,8 @@ from outbox.services import email_queue, render_email
 EDITABLE_FIELDS = (
     "title",
     "event_type",
-    "start",
-    "end",
+    "starts_at",
+    "ends_at",
     "is_online",
     "join_url",
     "venue",
@@ -58,8 +58,8 @@ EDITABLE_FIELDS = (
     "remind_two_hours",
 )
 # A change of any of these is a change of time or place: everyone who RSVP'd is told.
-TIME_AND_PLACE_FIELDS = ("start", "end", "is_online", "join_url", "venue", "address", "town")
-RESCHEDULE_FIELDS = ("start", "remind_day_before", "remind_two_hours")
+TIME_AND_PLACE_FIELDS = ("starts_at", "ends_at", "is_online", "join_url", "venue", "address", "town")
+RESCHEDULE_FIELDS = ("starts_at", "remind_day_before", "remind_two_hours")
 MAX_OCCURRENCES = 26
 
 
@@ -124,8 +124,8 @@ def _district_for(town: Town | None, host_group: Group | None):
 
 def _validate(values: dict) -> None:
     errors = {}
-    if values.get("start") and values.get("end") and values["end"] < values["start"]:
-        errors["end"] = "The event must end after it starts."
+    if values.get("starts_at") and values.get("ends_at") and values["ends_at"] < values["starts_at"]:
+        errors["ends_at"] = "The event must end after it starts."
     if not values.get("is_online") and not values.get("town"):
         errors["town"] = "Give the town of an in-person event, or mark it online."
     if errors:
@@ -150,16 +150,16 @@ def event_create(
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown event fields: {sorted(unknown)}")
-    first_day = values["start"].astimezone(MA_TZ).date()
+    first_day = values["starts_at"].astimezone(MA_TZ).date()
     days = occurrence_dates(first_day, recurrence, occurrences) if recurrence else [first_day]
     series = EventSeries.objects.create(rule=recurrence, count=len(days)) if len(days) > 1 else None
-    duration = values["end"] - values["start"]
+    duration = values["ends_at"] - values["starts_at"]
     co_hosts = [g for g in co_hosts if host_group is None or g.pk != host_group.pk]
     events = []
     for day in days:
-        start = _on_date(values["start"], day)
+        start = _on_date(values["starts_at"], day)
         event = Event.objects.create(
-            **{**values, "start": start, "end": start + duration},
+            **{**values, "starts_at": start, "ends_at": start + duration},
             slug=_unique_slug(values["title"], start),
             host_group=host_group,
             district=_district_for(values.get("town"), host_group),
@@ -292,7 +292,7 @@ def rsvp_create(*, event: Event, user: User, now: datetime | None = None) -> Rsv
     """
     now = now or timezone.now()
     event = _lock(event)
-    if event.status != EventStatus.PUBLISHED or now >= event.start:
+    if event.status != EventStatus.PUBLISHED or now >= event.starts_at:
         raise RsvpClosed("RSVPs are closed for this event.")
     rsvp = Rsvp.objects.filter(event=event, user=user).first()
     if rsvp is not None and rsvp.status != RsvpStatus.CANCELLED:
@@ -332,7 +332,7 @@ def rsvp_cancel(*, rsvp: Rsvp, now: datetime | None = None) -> Rsvp:
 def _promote_waitlist(event: Event, now: datetime | None = None) -> list[Rsvp]:
     """Fill free seats from the waitlist in order; call with the event row locked."""
     now = now or timezone.now()
-    if event.status != EventStatus.PUBLISHED or now >= event.start:
+    if event.status != EventStatus.PUBLISHED or now >= event.starts_at:
         return []
     promoted = []
     free = None if event.capacity is None else event.capacity - event.rsvps.going().count()

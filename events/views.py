@@ -63,7 +63,7 @@ def event_calendar(request: HttpRequest) -> HttpResponse:
     filters = form.filters() if form.is_bound and form.is_valid() else selectors.EventFilters()
     by_day: dict[date, list[Event]] = {}
     for event in selectors.events_in_month(filters, year, month):
-        by_day.setdefault(event.start.astimezone(MA_TZ).date(), []).append(event)
+        by_day.setdefault(event.starts_at.astimezone(MA_TZ).date(), []).append(event)
     weeks = [
         [(day, by_day.get(day, []), day.month == month) for day in week]
         for week in pycalendar.Calendar(firstweekday=6).monthdatescalendar(year, month)
@@ -106,7 +106,7 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "waitlist_position": selectors.waitlist_position(rsvp) if rsvp else None,
         "seats_left": selectors.seats_left(event),
         "can_manage": manages,
-        "rsvp_open": event.is_published and timezone.now() < event.start,
+        "rsvp_open": event.is_published and timezone.now() < event.starts_at,
         "google_url": google_calendar_url(event),
         "outlook_url": outlook_calendar_url(event),
         "going_count": event.rsvps.going().count() if manages else None,
@@ -238,7 +238,7 @@ def _managed_event(request: HttpRequest, slug: str) -> Event:
 @login_required
 def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
     event = _managed_event(request, slug)
-    initial = {"start": event.start.astimezone(MA_TZ), "end": event.end.astimezone(MA_TZ)}
+    initial = {"starts_at": event.starts_at.astimezone(MA_TZ), "ends_at": event.ends_at.astimezone(MA_TZ)}
     form = EventForm(request.POST or None, user=request.user, creating=False, instance=event, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -280,7 +280,7 @@ def attendees(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, f"Attendance saved: {count} present.")
         return redirect("events:attendees", slug=slug)
     rsvps = event.rsvps.active().select_related("user").order_by("status", "status_changed_at", "pk")
-    context = {"event": event, "rsvps": rsvps, "started": timezone.now() >= event.start}
+    context = {"event": event, "rsvps": rsvps, "started": timezone.now() >= event.starts_at}
     return render(request, "events/attendees.html", context)
 
 

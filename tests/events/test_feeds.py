@@ -27,9 +27,9 @@ def test_an_events_ics_keeps_its_uid_and_raises_its_sequence_across_an_edit(clie
     event = make_event(title="Rally at City Hall")
     before = _vevents(client.get(f"/events/{event.slug}/event.ics"))[event.uid]
     assert str(before["SUMMARY"]) == "Rally at City Hall"
-    assert before["DTSTART"].dt == event.start
-    later = event.start + timedelta(hours=1)
-    services.event_update(event=event, by=coordinator, start=later, end=later + timedelta(hours=2))
+    assert before["DTSTART"].dt == event.starts_at
+    later = event.starts_at + timedelta(hours=1)
+    services.event_update(event=event, by=coordinator, starts_at=later, ends_at=later + timedelta(hours=2))
     after = _vevents(client.get(f"/events/{event.slug}/event.ics"))
     assert list(after) == [event.uid]
     assert int(after[event.uid]["SEQUENCE"]) > int(before["SEQUENCE"])

@@ -247,7 +247,7 @@ def test_moving_the_event_moves_the_reminders_and_emails_everyone(members, clock
     going = services.rsvp_create(event=event, user=members[0])
     waiting = services.rsvp_create(event=event, user=members[1])
     friday_7pm = THURSDAY_7PM + timedelta(days=1)
-    services.event_update(event=event, by=coordinator, start=friday_7pm, end=friday_7pm + timedelta(hours=2))
+    services.event_update(event=event, by=coordinator, starts_at=friday_7pm, ends_at=friday_7pm + timedelta(hours=2))
     assert _due(going) == {
         "day_before": datetime(2026, 12, 3, 10, 0, tzinfo=MA),
         "two_hours": datetime(2026, 12, 4, 17, 0, tzinfo=MA),

@@ -169,7 +169,7 @@ def test_organizers_mark_attendance_after_the_event(client, lowell_group, organi
     came, stayed_home = members[:2]
     services.rsvp_create(event=event, user=came)
     services.rsvp_create(event=event, user=stayed_home)
-    Event.objects.filter(pk=event.pk).update(start=timezone.now() - timedelta(hours=1))
+    Event.objects.filter(pk=event.pk).update(starts_at=timezone.now() - timedelta(hours=1))
     client.force_login(organizer)
     client.post(f"/events/{event.slug}/attendees/", {"attended": [str(came.pk)]})
     marks = dict(Rsvp.objects.values_list("user_id", "attended"))
@@ -184,8 +184,8 @@ def _form(**overrides) -> dict:
     data = {
         "title": "Monthly meeting",
         "event_type": EventType.GROUP_MEETING,
-        "start": start.strftime("%Y-%m-%dT%H:%M"),
-        "end": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
         "venue": "Pollard Library",
         "town": "",
         "description": "Agenda to follow.",
@@ -242,10 +242,10 @@ def test_only_coordinators_create_coalition_wide_events(client, organizer, lowel
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"end": "2020-01-01T10:00"}, "end"),
+        ({"ends_at": "2020-01-01T10:00"}, "ends_at"),
         ({"town": ""}, "town"),
         ({"is_online": "on", "join_url": ""}, "join_url"),
-        ({"start": "not a date"}, "start"),
+        ({"starts_at": "not a date"}, "starts_at"),
         ({"recurrence": "weekly", "occurrences": "1"}, "occurrences"),
     ],
 )
@@ -278,9 +278,9 @@ def test_a_monthly_event_on_the_second_tuesday_creates_one_event_per_date(client
     start = datetime(2026, 12, 8, 19, 0, tzinfo=ZoneInfo("America/New_York"))
     created = services.event_create(
         by=coordinator, host_group=None, recurrence="monthly", occurrences=4, title="Board meeting",
-        start=start, end=start + timedelta(hours=1), is_online=True, join_url="https://meet.example/b",
+        starts_at=start, ends_at=start + timedelta(hours=1), is_online=True, join_url="https://meet.example/b",
     )  # fmt: skip
-    local_starts = [e.start.astimezone(ZoneInfo("America/New_York")) for e in created]
+    local_starts = [e.starts_at.astimezone(ZoneInfo("America/New_York")) for e in created]
     assert [(s.month, s.day, s.hour) for s in local_starts] == [(12, 8, 19), (1, 12, 19), (2, 9, 19), (3, 9, 19)]
     assert len({e.slug for e in created}) == 4 and len({e.series_id for e in created}) == 1
 
@@ -289,7 +289,7 @@ def test_each_occurrence_has_its_own_rsvps(coordinator, members):
     start = timezone.now() + timedelta(days=2)
     first, second = services.event_create(
         by=coordinator, host_group=None, recurrence="weekly", occurrences=2, title="Phone bank", publish=True,
-        start=start, end=start + timedelta(hours=1), is_online=True, join_url="https://meet.example/c",
+        starts_at=start, ends_at=start + timedelta(hours=1), is_online=True, join_url="https://meet.example/c",
     )  # fmt: skip
     services.rsvp_create(event=first, user=members[0])
     assert first.rsvps.count() == 1 and second.rsvps.count() == 0
@@ -310,8 +310,8 @@ def test_editing_the_place_emails_everyone_who_rsvpd(client, lowell_group, organ
     services.rsvp_create(event=event, user=members[0])
     client.force_login(organizer)
     data = _form(title=event.title, town=event.town_id, venue="New hall")
-    data["start"] = timezone.localtime(event.start).strftime("%Y-%m-%dT%H:%M")
-    data["end"] = timezone.localtime(event.end).strftime("%Y-%m-%dT%H:%M")
+    data["starts_at"] = timezone.localtime(event.starts_at).strftime("%Y-%m-%dT%H:%M")
+    data["ends_at"] = timezone.localtime(event.ends_at).strftime("%Y-%m-%dT%H:%M")
     assert client.post(f"/events/{event.slug}/edit/", data).status_code == 302
     event.refresh_from_db()
     assert event.venue == "New hall" and event.sequence == 1
