@@ -48,3 +48,8 @@ assets:
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
 	cp node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/leaflet.js static/vendor/leaflet/
 	cp node_modules/leaflet/dist/images/* static/vendor/leaflet/images/
+
+# Events: reminder beat tick and listing at 50,000 events / 2,000,000 reminders and at 1/100.
+# Needs DATABASE_URL (PostgreSQL; its events tables are emptied) and optionally REDIS_URL.
+bench-events: $(STAMP)
+	$(BIN)/python bench/events/run.py

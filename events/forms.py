@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
 
 from districts.models import District, Town
 from districts.selectors import place_lookup
 from events import policy
-from events.models import Accessibility, Event, EventType, Recurrence
+from events.models import MAX_EVENT_DAYS, Accessibility, Event, EventType, Recurrence
 from events.selectors import DISTANCES, EventFilters
 from groups.models import Group, GroupStatus
 
@@ -124,6 +124,12 @@ class EventForm(forms.ModelForm):
         data = super().clean()
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] < data["starts_at"]:
             self.add_error("ends_at", "The event must end after it starts.")
+        elif (
+            data.get("starts_at")
+            and data.get("ends_at")
+            and data["ends_at"] - data["starts_at"] > timedelta(days=MAX_EVENT_DAYS)
+        ):
+            self.add_error("ends_at", f"An event lasts at most {MAX_EVENT_DAYS} days; make a repeating event instead.")
         if not data.get("is_online") and not data.get("town"):
             self.add_error("town", "Give the town of an in-person event, or mark it online.")
         if data.get("is_online") and not data.get("join_url"):

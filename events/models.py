@@ -7,13 +7,16 @@ models only hold data and small read helpers.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+
+# The longest an event may last (a multi-day canvass weekend fits); see EventQuerySet.upcoming.
+MAX_EVENT_DAYS = 14
 
 
 class EventType(models.TextChoices):
@@ -70,8 +73,15 @@ class EventQuerySet(models.QuerySet):
         return self.filter(status=EventStatus.PUBLISHED)
 
     def upcoming(self, now: datetime | None = None) -> EventQuerySet:
-        """Events that have not ended yet, soonest first."""
-        return self.filter(ends_at__gte=now or timezone.now()).order_by("starts_at", "pk")
+        """Events that have not ended yet, soonest first.
+
+        The bound on the start (no event lasts longer than MAX_EVENT_DAYS) lets the
+        (status, starts_at) index skip the years of past events instead of filtering them.
+        """
+        now = now or timezone.now()
+        return self.filter(starts_at__gte=now - timedelta(days=MAX_EVENT_DAYS), ends_at__gte=now).order_by(
+            "starts_at", "pk"
+        )
 
     def listed(self, now: datetime | None = None) -> EventQuerySet:
         return self.published().upcoming(now)

@@ -21,6 +21,7 @@ from districts.models import Town
 from events import policy
 from events.ics import event_ics
 from events.models import (
+    MAX_EVENT_DAYS,
     Event,
     EventSeries,
     EventStatus,
@@ -126,6 +127,12 @@ def _validate(values: dict) -> None:
     errors = {}
     if values.get("starts_at") and values.get("ends_at") and values["ends_at"] < values["starts_at"]:
         errors["ends_at"] = "The event must end after it starts."
+    elif (
+        values.get("starts_at")
+        and values.get("ends_at")
+        and values["ends_at"] - values["starts_at"] > timedelta(days=MAX_EVENT_DAYS)
+    ):
+        errors["ends_at"] = f"An event lasts at most {MAX_EVENT_DAYS} days; make a repeating event instead."
     if not values.get("is_online") and not values.get("town"):
         errors["town"] = "Give the town of an in-person event, or mark it online."
     if errors:

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from districts.models import District
@@ -26,6 +27,19 @@ from events.text import render_markdown
 from groups.models import Group
 
 PAGE_SIZE = 20
+# The listing counts at most this many matches ("1,000+"): an exact count of every upcoming event
+# in a 50-mile radius would grow with the calendar, and nobody pages through more than this.
+COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: COUNT_CAP + 1].count()
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > COUNT_CAP
 
 
 def _querystring(request: HttpRequest) -> str:
@@ -41,13 +55,14 @@ def event_list(request: HttpRequest) -> HttpResponse:
     else:
         filters = form.filters() if form.is_bound else selectors.EventFilters()
         events = selectors.event_search(filters)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page_obj": page,
         "events": page.object_list,
         "querystring": _querystring(request),
         "can_create": policy.can_create_any(request.user),
+        "count_cap": COUNT_CAP,
     }
     return render(request, "events/event_list.html", context)
 

@@ -71,6 +71,16 @@ def test_the_listing_filters_by_date_range(client):
     assert _titles(client.get(f"/events/?date_from={day}&date_to={day}")) == ["In range"]
 
 
+def test_the_listing_counts_matches_only_up_to_a_cap(client, monkeypatch):
+    from events import views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 2)
+    for n in range(3):
+        make_event(title=f"Event {n}", start=timezone.now() + timedelta(hours=n + 1))
+    page = client.get("/events/").content.decode()
+    assert "More than 2 upcoming events" in page
+
+
 def test_the_listing_shows_neither_drafts_nor_past_events(client):
     make_event(title="Draft", status=EventStatus.DRAFT)
     make_event(title="Over", start=timezone.now() - timedelta(days=2))
@@ -243,6 +253,7 @@ def test_only_coordinators_create_coalition_wide_events(client, organizer, lowel
     ("overrides", "field"),
     [
         ({"ends_at": "2020-01-01T10:00"}, "ends_at"),
+        ({"ends_at": "2099-01-01T10:00"}, "ends_at"),  # longer than MAX_EVENT_DAYS
         ({"town": ""}, "town"),
         ({"is_online": "on", "join_url": ""}, "join_url"),
         ({"starts_at": "not a date"}, "starts_at"),
