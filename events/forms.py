@@ -9,6 +9,7 @@ from districts.selectors import place_lookup
 from events import policy
 from events.models import MAX_EVENT_DAYS, Accessibility, Event, EventType, Recurrence
 from events.selectors import DISTANCES, EventFilters
+from events.services import EDITABLE_FIELDS
 from groups.models import Group, GroupStatus
 
 
@@ -83,25 +84,8 @@ class EventForm(forms.ModelForm):
 
     class Meta:
         model = Event
-        fields = [
-            "title",
-            "host_group",
-            "co_hosts",
-            "event_type",
-            "starts_at",
-            "ends_at",
-            "is_online",
-            "join_url",
-            "venue",
-            "address",
-            "town",
-            "description",
-            "accessibility",
-            "accessibility_notes",
-            "capacity",
-            "remind_day_before",
-            "remind_two_hours",
-        ]
+        # The host and co-hosts after the title, then every field an organizer edits.
+        fields = [EDITABLE_FIELDS[0], "host_group", "co_hosts", *EDITABLE_FIELDS[1:]]
 
     def __init__(self, *args, user, creating: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,8 +126,6 @@ class EventForm(forms.ModelForm):
 
     def event_values(self) -> dict:
         data = self.cleaned_data
-        from events.services import EDITABLE_FIELDS
-
         return {name: data.get(name) for name in EDITABLE_FIELDS if name in data} | {
             "accessibility": list(data.get("accessibility") or []),
             "join_url": data.get("join_url") or "",

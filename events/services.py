@@ -208,8 +208,7 @@ def event_update(
     *, event: Event, by: User, co_hosts: Iterable[Group] | None = None, now: datetime | None = None, **values
 ) -> Event:
     """Change an event. A change of time or place emails everyone who RSVP'd and moves reminders."""
-    if not policy.can_manage(by, event):
-        raise PermissionDenied("You do not run this event.")
+    _require_manager(by, event)
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown event fields: {sorted(unknown)}")
@@ -239,34 +238,46 @@ def event_update(
     return event
 
 
-@transaction.atomic
-def event_publish(*, event: Event, by: User) -> Event:
-    if not policy.can_manage(by, event):
-        raise PermissionDenied("You do not run this event.")
+def _move_status(event: Event, *, to: str, allowed_from: tuple[str, ...]) -> tuple[Event, str | None]:
+    """Lock the event and move it to ``to`` if it is in one of ``allowed_from``.
+
+    Returns the locked event and the status it had, or None when nothing changed. Every status
+    change raises the iCalendar SEQUENCE so subscribed calendars pick it up.
+    """
     event = _lock(event)
-    if event.status != EventStatus.DRAFT:
-        return event
-    event.status = EventStatus.PUBLISHED
+    previous = event.status
+    if previous not in allowed_from:
+        return event, None
+    event.status = to
     event.sequence += 1
     event.save(update_fields=["status", "sequence", "updated_at"])
-    reminders_reschedule_event(event=event)
+    return event, previous
+
+
+def _require_manager(user: User, event: Event) -> None:
+    if not policy.can_manage(user, event):
+        raise PermissionDenied("You do not run this event.")
+
+
+@transaction.atomic
+def event_publish(*, event: Event, by: User) -> Event:
+    _require_manager(by, event)
+    event, previous = _move_status(event, to=EventStatus.PUBLISHED, allowed_from=(EventStatus.DRAFT,))
+    if previous is not None:
+        reminders_reschedule_event(event=event)
     return event
 
 
 @transaction.atomic
 def event_cancel(*, event: Event, by: User) -> Event:
     """Cancel: email everyone who RSVP'd and end their reminders. RSVPs are kept as history."""
-    if not policy.can_manage(by, event):
-        raise PermissionDenied("You do not run this event.")
-    event = _lock(event)
-    if event.status == EventStatus.CANCELLED:
-        return event
-    was_published = event.status == EventStatus.PUBLISHED
-    event.status = EventStatus.CANCELLED
-    event.sequence += 1
-    event.save(update_fields=["status", "sequence", "updated_at"])
-    reminders_end_for_event(event=event, reason="event cancelled")
-    if was_published:
+    _require_manager(by, event)
+    event, previous = _move_status(
+        event, to=EventStatus.CANCELLED, allowed_from=(EventStatus.DRAFT, EventStatus.PUBLISHED)
+    )
+    if previous is not None:
+        reminders_end_for_event(event=event, reason="event cancelled")
+    if previous == EventStatus.PUBLISHED:
         _email_rsvps(event, kind="events.cancelled", template="events/email/cancelled")
     return event
 
@@ -276,13 +287,9 @@ def event_unpublish(*, event: Event, by: User) -> Event:
     """A moderator takes an event off the calendar (back to draft); reminders stop."""
     if not policy.can_moderate(by, event):
         raise PermissionDenied("You do not moderate this event's district.")
-    event = _lock(event)
-    if event.status != EventStatus.PUBLISHED:
-        return event
-    event.status = EventStatus.DRAFT
-    event.sequence += 1
-    event.save(update_fields=["status", "sequence", "updated_at"])
-    reminders_end_for_event(event=event, reason="event unpublished")
+    event, previous = _move_status(event, to=EventStatus.DRAFT, allowed_from=(EventStatus.PUBLISHED,))
+    if previous is not None:
+        reminders_end_for_event(event=event, reason="event unpublished")
     return event
 
 
@@ -360,8 +367,7 @@ def _promote_waitlist(event: Event, now: datetime | None = None) -> list[Rsvp]:
 @transaction.atomic
 def attendance_mark(*, event: Event, by: User, attended_user_ids: set[int]) -> int:
     """Record who came, after the event has started. Returns how many were marked present."""
-    if not policy.can_manage(by, event):
-        raise PermissionDenied("You do not run this event.")
+    _require_manager(by, event)
     going = event.rsvps.filter(status=RsvpStatus.GOING)
     going.exclude(user_id__in=attended_user_ids).update(attended=False)
     return going.filter(user_id__in=attended_user_ids).update(attended=True)
