@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django import forms
+from django.utils import timezone
 
 from districts.models import District, Town
 from districts.selectors import place_lookup
@@ -118,7 +119,7 @@ class EventForm(forms.ModelForm):
             self.add_error("town", "Give the town of an in-person event, or mark it online.")
         if data.get("is_online") and not data.get("join_url"):
             self.add_error("join_url", "An online event needs a join link (only people who RSVP see it).")
-        if self.creating and data.get("starts_at") and data["starts_at"].date() < date.today():
+        if self.creating and data.get("starts_at") and timezone.localdate(data["starts_at"]) < timezone.localdate():
             self.add_error("starts_at", "The event cannot start in the past.")
         if self.creating and data.get("recurrence") and (data.get("occurrences") or 1) < 2:
             self.add_error("occurrences", "A repeating event needs at least two dates.")

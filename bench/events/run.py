@@ -10,7 +10,8 @@ For each scale (1/100 first, then full: 50,000 events and 2,000,000 pending remi
 1,000,000 RSVPs of 20 per event), in the same run:
 - one beat tick that finds nothing due (median of 30);
 - one beat tick that claims 1,000 due reminders (median of 5; each time 1,000 fresh rows are
-  made due), handing the batches to Redis when REDIS_URL is set (purged afterwards);
+  made due), handing the batches to Redis when REDIS_URL is set (purged afterwards), and the
+  same without publishing (the database work alone);
 - the query count and median time of GET /events/?zip=01852&distance=25 (Django test client,
   median of 30 after 3 warm-up requests).
 Data is seeded with INSERT ... SELECT generate_series, not the ORM.
@@ -143,8 +144,11 @@ def time_empty_tick(runs: int = 30) -> tuple[float, int]:
     return median_ms(samples), claimed
 
 
-def time_due_tick(runs: int = 5, due: int = 1000) -> tuple[float, list[int]]:
+def time_due_tick(runs: int = 5, due: int = 1000, publish: bool = True) -> tuple[float, list[int]]:
     samples, claimed = [], []
+    real_dispatch = reminders._dispatch
+    if not publish:
+        reminders._dispatch = lambda ids: True
     for _ in range(runs):
         sql(
             "UPDATE events_reminder SET due_at = now() - interval '1 minute' WHERE id IN ("
@@ -154,6 +158,7 @@ def time_due_tick(runs: int = 5, due: int = 1000) -> tuple[float, list[int]]:
         started = time.perf_counter()
         claimed.append(reminders.reminders_tick())
         samples.append(time.perf_counter() - started)
+    reminders._dispatch = real_dispatch
     return median_ms(samples), claimed
 
 
@@ -192,6 +197,7 @@ def measure(events: int, pending: int) -> dict:
     counted = scalar("SELECT count(*) FROM events_reminder WHERE status = 'pending'")
     empty_ms, empty_claimed = time_empty_tick()
     due_ms, due_claimed = time_due_tick()
+    claim_only_ms, _ = time_due_tick(publish=False)
     purge_broker()
     listing_ms, listing_queries, listing_results = time_listing()
     return {
@@ -202,6 +208,7 @@ def measure(events: int, pending: int) -> dict:
         "empty_claimed": empty_claimed,
         "due_ms": due_ms,
         "due_claimed": due_claimed,
+        "claim_only_ms": claim_only_ms,
         "listing_ms": listing_ms,
         "listing_queries": listing_queries,
         "listing_results": listing_results,
@@ -254,6 +261,8 @@ def main() -> None:
           f"{full['empty_ms'] / small['empty_ms']:.2f}x |")  # fmt: skip
     print(f"| tick claiming 1,000 due, median of 5 (ms) | {small['due_ms']:.1f} | {full['due_ms']:.1f} | "
           f"{full['due_ms'] / small['due_ms']:.2f}x |")  # fmt: skip
+    print(f"| the same, without publishing to the broker (ms) | {small['claim_only_ms']:.1f} | "
+          f"{full['claim_only_ms']:.1f} | {full['claim_only_ms'] / small['claim_only_ms']:.2f}x |")  # fmt: skip
     print(f"| rows claimed per due tick | {small['due_claimed']} | {full['due_claimed']} | |")
     print(f"| `{LISTING_URL}` queries | {small['listing_queries']} | {full['listing_queries']} | |")
     print(f"| `{LISTING_URL}` median of 30 (ms) | {small['listing_ms']:.1f} | {full['listing_ms']:.1f} | "

@@ -402,3 +402,32 @@ def test_a_member_cannot_open_the_events_admin(staff_client, members):
 def test_rsvps_in_the_admin_are_for_coordinators_only(staff_client, rep_ma3, coordinator):
     assert staff_client(rep_ma3).get("/admin/events/rsvp/").status_code == 403
     assert staff_client(coordinator).get("/admin/events/rsvp/").status_code == 200
+
+
+@pytest.mark.parametrize("count", [2, 20])
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    [
+        ("/events/calendar.ics", 1),
+        ("/districts/ma-3/calendar.ics", 2),
+        ("/events/calendar/", 2),  # the events, their co-hosts
+    ],
+)
+def test_feeds_and_the_month_calendar_cost_the_same_queries_however_many_events(
+    client, django_assert_num_queries, count, path, queries
+):
+    base = timezone.now().replace(day=1, hour=12) + timedelta(days=40)
+    for n in range(count):
+        make_event(title=f"Event {n}", start=base + timedelta(hours=n))
+    url = path if "calendar/" not in path else f"{path}?month={base:%Y-%m}"
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_my_events_costs_the_same_queries_however_many_rsvps(client, members, django_assert_num_queries, count):
+    for n in range(count):
+        services.rsvp_create(event=make_event(title=f"Event {n}"), user=members[0])
+    token = services.member_calendar_ensure(user=members[0]).token
+    with django_assert_num_queries(2):  # the token's member, their RSVPs with events
+        client.get(f"/events/feed/{token}.ics")
