@@ -49,10 +49,12 @@ def _geography(request):
 
     Loaded on demand so that tests flushed by ``transactional_db`` get them back.
     """
-    uses_db = (
-        request.node.get_closest_marker("django_db") is not None
-        or {"db", "transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames)
-    )
+    uses_db = request.node.get_closest_marker("django_db") is not None or {
+        "db",
+        "transactional_db",
+        "live_server",
+        "django_db_reset_sequences",
+    } & set(request.fixturenames)
     if not uses_db:
         return
     request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
@@ -143,4 +145,3 @@ def worker_factory(transactional_db, redis_flushed, settings):
 @pytest.fixture
 def site_url(settings):
     return settings.SITE_URL
-
