@@ -55,6 +55,8 @@ def test_a_member_who_is_not_staff_gets_no_admin(client, activist):
     client.force_login(activist)
     response = client.get("/admin/")
     assert response.status_code == 403
+    assert "The admin is for district reps and coordinators." in response.content.decode()
+    assert 'aria-label="Main"' in response.content.decode()  # the site's own 403 page
     assert client.get("/admin/accounts/user/").status_code == 403
 
 

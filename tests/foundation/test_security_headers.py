@@ -83,3 +83,10 @@ def test_hsts_is_sent_over_https_with_the_production_values(client, settings):
     settings.SECURE_HSTS_PRELOAD = True
     response = client.get("/", secure=True)
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+
+
+def test_a_missing_page_is_the_sites_own_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert 'aria-label="Main"' in response.content.decode()
+    assert "Page not found" in response.content.decode()
