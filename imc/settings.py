@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After the session, auth and messages: the admin opens only to staff who passed TOTP.
+    "accounts.middleware.StaffAdminMFAMiddleware",
 ]
 
 ROOT_URLCONF = "imc.urls"

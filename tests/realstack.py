@@ -81,10 +81,14 @@ class SmtpSink:
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Addresses the server refuses with a permanent 550, to test suppression.
     refuse: set[str] = field(default_factory=set)
+    # Addresses the server defers with a temporary 451 (greylisting, a full mailbox ...).
+    defer: set[str] = field(default_factory=set)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
             return "550 5.1.1 No such user here"
+        if address.lower() in self.defer:
+            return "451 4.7.1 Try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
