@@ -39,19 +39,8 @@ def test_a_relay_message_reaches_the_organizers_with_the_sender_as_reply_to(
     assert organizer.email not in relayed.header("From")
 
 
-@pytest.fixture
-def role_groups(transactional_db):
-    """A flushed (transactional) database loses the role groups the data migration made."""
-    from django.contrib.auth.models import Group as AuthGroup
-
-    from accounts.models import Role
-
-    for role in Role:
-        AuthGroup.objects.get_or_create(name=role.value)
-
-
 def test_a_submitted_listing_is_announced_to_its_rep_in_the_background(
-    worker_factory, smtp_server, client, activist, role_groups, rep_ma3
+    worker_factory, smtp_server, client, activist, rep_ma3
 ):
     worker_factory(smtp_server)
     client.force_login(activist)
