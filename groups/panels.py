@@ -42,3 +42,13 @@ def district_panel(request: HttpRequest, district: District) -> SafeString | str
 def profile_panel(request: HttpRequest) -> SafeString | str:
     memberships = selectors.member_groups(request.user)
     return render_to_string("groups/panels/my_groups.html", {"memberships": memberships}, request)
+
+
+def export_user_data(user) -> dict:
+    return selectors.user_groups_data(user)
+
+
+def erase_user_data(user) -> None:
+    from groups.services import user_groups_erase
+
+    user_groups_erase(user=user)

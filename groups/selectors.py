@@ -173,3 +173,30 @@ def pending_counts(district_ids: set[int] | None) -> int:
     if district_ids is not None:
         groups = groups.serving_district_ids(district_ids)
     return groups.count()
+
+
+def user_groups_data(user: User) -> dict:
+    """Everything groups holds about one member, for their data download."""
+    from groups.models import GroupClaim, RelayMessage, TeamVolunteer
+
+    return {
+        "memberships": [
+            {"group": m.group.name, "url": m.group.get_absolute_url(), "role": m.role, "status": m.status,
+             "since": m.created_at.isoformat()}
+            for m in Membership.objects.filter(user=user).select_related("group")
+        ],
+        "submitted_groups": list(Group.objects.filter(submitted_by=user).values_list("name", flat=True)),
+        "claims": [
+            {"group": c.group.name, "message": c.message, "status": c.status, "at": c.created_at.isoformat()}
+            for c in GroupClaim.objects.filter(user=user).select_related("group")
+        ],
+        "messages_sent": [
+            {"to": str(r.group or r.team), "name": r.sender_name, "email": r.sender_email, "body": r.body,
+             "at": r.created_at.isoformat()}
+            for r in RelayMessage.objects.filter(sender_email__iexact=user.email).select_related("group", "team")
+        ],
+        "teams_offered_help": [
+            {"team": v.team.name, "message": v.message, "at": v.created_at.isoformat()}
+            for v in TeamVolunteer.objects.filter(user=user).select_related("team")
+        ],
+    }  # fmt: skip

@@ -544,3 +544,10 @@ def team_volunteer(*, user: User, team: Team, message: str = "") -> TeamVoluntee
 @transaction.atomic
 def team_unvolunteer(*, user: User, team: Team) -> None:
     TeamVolunteer.objects.filter(team=team, user=user).delete()
+
+
+def user_groups_erase(*, user: User) -> None:
+    """What deleting the account would leave behind: messages kept under the sender's address.
+    Memberships, claims and offers go with the user row; listings they submitted stay (their
+    group still exists) without a link to them."""
+    RelayMessage.objects.filter(sender_email__iexact=user.email).delete()

@@ -2,7 +2,7 @@
 
 - ``organizer``: Olga, the organizer of ``lowell_group`` (approved, MA-3, serves Lowell and
   Chelmsford).
-- ``staff_client``: the one way admin tests sign in, so staff 2FA can be added in one place.
+- ``staff_client``: the one way admin tests sign in (``staff_client_factory``, TOTP satisfied).
 """
 
 from __future__ import annotations
@@ -14,6 +14,18 @@ from districts.models import Town
 from groups import services
 from groups.models import Group, GroupStatus
 from tests.conftest import PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _role_groups(db):
+    """A flushed (transactional, live server) database loses the role groups that a data
+    migration made; the cast's reps and coordinator need them."""
+    from django.contrib.auth.models import Group as AuthGroup
+
+    from accounts.models import Role
+
+    for role in Role:
+        AuthGroup.objects.get_or_create(name=role.value)
 
 
 @pytest.fixture
@@ -74,14 +86,9 @@ def lowell_group(make_group, organizer):
 
 
 @pytest.fixture
-def staff_client(client):
-    """Sign a staff member in to the admin (one place to add 2FA later)."""
-
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
+def staff_client(staff_client_factory):
+    """A client signed in as this user with the staff second factor satisfied (the shared way)."""
+    return staff_client_factory
 
 
 @pytest.fixture

@@ -227,3 +227,17 @@ def test_groups_appear_on_the_district_find_and_home_pages(client, lowell_group,
     assert "Groups for Lowell" in find and "Lowell Indivisible" in find
     client.force_login(activist)
     assert "Groups near Lowell" in client.get("/").content.decode()
+
+
+def test_a_members_data_download_and_deletion_cover_their_groups_and_messages(client, lowell_group, activist):
+    from imc.hooks import user_data, user_erase
+
+    services.membership_join(user=activist, group=lowell_group)
+    services.relay_send(
+        group=lowell_group, sender_name="Alice", sender_email=activist.email, body="Hello there", ip_address=None
+    )
+    data = user_data(activist)["groups"]
+    assert data["memberships"][0]["group"] == "Lowell Indivisible"
+    assert data["messages_sent"][0]["body"] == "Hello there"
+    user_erase(activist)
+    assert not RelayMessage.objects.filter(sender_email=activist.email).exists()
