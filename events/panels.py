@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
 from events import selectors, services
-from events.models import Event
+from events.models import Event, MemberCalendar
 
 NEAR_MILES = 25
 
@@ -78,3 +78,27 @@ def profile_panel(request: HttpRequest) -> SafeString | str:
         "feed_url": request.build_absolute_uri(feed.get_absolute_url()),
     }
     return render_to_string("events/panels/my_events.html", context, request=request)
+
+
+def export_user_data(user) -> dict:
+    """A member's RSVPs and whether they have a private feed, for the download at /accounts/data/."""
+    rsvps = user.event_rsvps.select_related("event").order_by("event__starts_at")
+    return {
+        "rsvps": [
+            {
+                "event": rsvp.event.title,
+                "url": rsvp.event.get_absolute_url(),
+                "starts_at": rsvp.event.starts_at.isoformat(),
+                "status": rsvp.status,
+                "since": rsvp.status_changed_at.isoformat(),
+                "attended": rsvp.attended,
+            }
+            for rsvp in rsvps
+        ],
+        "private_calendar_feed": MemberCalendar.objects.filter(user=user).exists(),
+    }
+
+
+def erase_user_data(user) -> None:
+    """Before the account goes: give up every seat, so the waitlists move on and are told."""
+    services.rsvps_release_for_user(user=user)

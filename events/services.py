@@ -386,3 +386,12 @@ def member_calendar_reset(*, user: User) -> MemberCalendar:
     """A new secret address; the old one stops working at once."""
     MemberCalendar.objects.filter(user=user).delete()
     return MemberCalendar.objects.create(user=user)
+
+
+def rsvps_release_for_user(*, user: User) -> int:
+    """Cancel a member's active RSVPs (account deletion): freed seats go to people waiting."""
+    released = 0
+    for rsvp in Rsvp.objects.active().filter(user=user).select_related("event"):
+        rsvp_cancel(rsvp=rsvp)
+        released += 1
+    return released

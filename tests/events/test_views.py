@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from events import services
-from events.models import Event, EventStatus, EventType, Rsvp
+from events.models import Event, EventStatus, EventType, Rsvp, RsvpStatus
 from outbox.models import OutboundEmail
 from tests.events.conftest import make_event
 
@@ -18,14 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client):
-    """The one place admin tests log staff in (2FA enforcement will adapt it)."""
-
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
+def staff_client(staff_client_factory):
+    """The one place admin tests sign staff in: with the second factor satisfied."""
+    return staff_client_factory
 
 
 def _titles(response) -> list[str]:
@@ -395,8 +390,11 @@ def test_a_rep_of_another_district_cannot_unpublish(rep_ma5):
 
 
 def test_a_member_cannot_open_the_events_admin(staff_client, members):
+    make_event()
     client = staff_client(members[0])
-    assert client.get("/admin/events/event/").status_code == 302
+    response = client.get("/admin/events/event/")
+    assert response.status_code in (302, 403)
+    assert b"Test event" not in response.content
 
 
 def test_rsvps_in_the_admin_are_for_coordinators_only(staff_client, rep_ma3, coordinator):
@@ -431,3 +429,21 @@ def test_my_events_costs_the_same_queries_however_many_rsvps(client, members, dj
     token = services.member_calendar_ensure(user=members[0]).token
     with django_assert_num_queries(2):  # the token's member, their RSVPs with events
         client.get(f"/events/feed/{token}.ics")
+
+
+def test_a_members_data_download_includes_their_rsvps(client, members):
+    event = make_event(title="Canvass")
+    services.rsvp_create(event=event, user=members[0])
+    client.force_login(members[0])
+    data = client.get("/accounts/data/").json()
+    assert [r["event"] for r in data["events"]["rsvps"]] == ["Canvass"]
+
+
+def test_deleting_an_account_gives_the_seat_to_the_next_person_waiting(members):
+    from accounts.services import user_delete
+
+    event = make_event(capacity=1)
+    services.rsvp_create(event=event, user=members[0])
+    waiting = services.rsvp_create(event=event, user=members[1])
+    user_delete(user=members[0])
+    assert Rsvp.objects.get(pk=waiting.pk).status == RsvpStatus.GOING
