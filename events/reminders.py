@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from events.ics import event_ics
 from events.models import Event, EventStatus, Reminder, ReminderKind, ReminderStatus, Rsvp, RsvpStatus
+from imc.broker import publish
 from outbox.services import render_email
 
 logger = logging.getLogger(__name__)
@@ -132,14 +133,11 @@ def reminders_end_for_rsvp(*, rsvp: Rsvp, reason: str) -> int:
 
 
 def _dispatch(reminder_ids: list[int]) -> bool:
+    """Hand one claimed batch to a worker. With the broker away the rows stay queued and are
+    given back to the claim after EVENTS_REMINDER_REQUEUE_AFTER_SECONDS."""
     from events.tasks import reminders_send
 
-    try:
-        reminders_send.delay(reminder_ids)
-    except Exception:  # noqa: BLE001 - broker away: the rows stay queued and are recovered
-        logger.warning("Broker unavailable; %s reminders wait for recovery", len(reminder_ids))
-        return False
-    return True
+    return publish(reminders_send, reminder_ids)
 
 
 def reminders_recover(*, now: datetime) -> int:
