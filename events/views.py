@@ -27,15 +27,16 @@ from events.text import render_markdown
 from groups.models import Group
 
 PAGE_SIZE = 20
-# The listing counts at most this many matches ("1,000+"): an exact count of every upcoming event
+# The listing counts at most this many matches ("more than 500"): an exact count of every upcoming event
 # in a 50-mile radius would grow with the calendar, and nobody pages through more than this.
-COUNT_CAP = 1000
+COUNT_CAP = 500
 
 
 class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
-        return self.object_list[: COUNT_CAP + 1].count()
+        # Counting needs no order: without it PostgreSQL stops after COUNT_CAP + 1 matching rows.
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
 
     @property
     def is_capped(self) -> bool:

@@ -179,7 +179,7 @@ def time_listing(runs: int = 30) -> tuple[float, int, int]:
     from events.selectors import EventFilters, event_search
 
     matching = event_search(EventFilters(towns=place_lookup("01852").towns, distance=25)).count()
-    return median_ms(samples), counts.pop(), matching
+    return median_ms(samples), counts.pop(), matching, min(samples) * 1000
 
 
 def purge_broker() -> None:
@@ -199,7 +199,7 @@ def measure(events: int, pending: int) -> dict:
     due_ms, due_claimed = time_due_tick()
     claim_only_ms, _ = time_due_tick(publish=False)
     purge_broker()
-    listing_ms, listing_queries, listing_results = time_listing()
+    listing_ms, listing_queries, listing_results, listing_best = time_listing()
     return {
         "events": events,
         "pending": counted,
@@ -212,6 +212,7 @@ def measure(events: int, pending: int) -> dict:
         "listing_ms": listing_ms,
         "listing_queries": listing_queries,
         "listing_results": listing_results,
+        "listing_best": listing_best,
     }
 
 
@@ -267,6 +268,8 @@ def main() -> None:
     print(f"| `{LISTING_URL}` queries | {small['listing_queries']} | {full['listing_queries']} | |")
     print(f"| `{LISTING_URL}` median of 30 (ms) | {small['listing_ms']:.1f} | {full['listing_ms']:.1f} | "
           f"{full['listing_ms'] / small['listing_ms']:.2f}x |")  # fmt: skip
+    print(f"| the same, fastest of 30 (ms) | {small['listing_best']:.1f} | {full['listing_best']:.1f} | "
+          f"{full['listing_best'] / small['listing_best']:.2f}x |")  # fmt: skip
     print(f"| events matching the listing | {small['listing_results']:,} | {full['listing_results']:,} | |")
 
 
