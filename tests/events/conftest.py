@@ -92,3 +92,17 @@ def members(db):
 def _fast_passwords(settings):
     """Hashing each cast member's password at full strength costs seconds per test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def browser():
+    """A Chromium of this test's own (function scope, so it never shares a Playwright loop with
+    the session-wide ``chromium`` fixture that other modules import)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
