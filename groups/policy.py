@@ -17,6 +17,16 @@ from groups.models import Group, GroupQuerySet, GroupStatus, Membership, Members
 AnyUser = User | AnonymousUser
 
 
+def _rep_ids(user: AnyUser) -> set[int]:
+    """``rep_district_ids`` once per user object: the admin asks it many times per request."""
+    cached = getattr(user, "_groups_rep_district_ids", None)
+    if cached is None:
+        cached = rep_district_ids(user)
+        if user.is_authenticated:
+            user._groups_rep_district_ids = cached
+    return cached
+
+
 def is_organizer(user: AnyUser, group: Group) -> bool:
     """Whether this person is an active organizer of this group (other apps ask this too)."""
     if not (user.is_authenticated and user.is_active):
@@ -30,7 +40,7 @@ def moderated_groups(user: AnyUser) -> GroupQuerySet:
     """Every group this person moderates: all for coordinators, their districts' for reps."""
     if is_coordinator(user):
         return Group.objects.all()
-    district_ids = rep_district_ids(user)
+    district_ids = _rep_ids(user)
     if not district_ids:
         return Group.objects.none()
     return Group.objects.serving_district_ids(district_ids)
@@ -40,7 +50,7 @@ def moderated_district_ids(user: AnyUser) -> set[int] | None:
     """The districts a moderator's choices are limited to; None means every district."""
     if is_coordinator(user):
         return None
-    return rep_district_ids(user)
+    return _rep_ids(user)
 
 
 def moderated_districts(user: AnyUser):
@@ -51,7 +61,7 @@ def moderated_districts(user: AnyUser):
 def can_moderate(user: AnyUser, group: Group) -> bool:
     if is_coordinator(user):
         return True
-    district_ids = rep_district_ids(user)
+    district_ids = _rep_ids(user)
     return bool(district_ids) and group.district_links.filter(district_id__in=district_ids).exists()
 
 

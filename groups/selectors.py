@@ -80,6 +80,33 @@ def prepare_cards(groups: list[Group], anchor: Town | None = None) -> list[Group
     return groups
 
 
+class RankedGroups:
+    """The directory's results as the paginator sees them: a count, and a slice that is fetched
+    in two narrow steps.
+
+    Ranking every matching group by distance is the expensive part at national scale, so it runs
+    on ids alone; only the page's 20 groups are then loaded with what their cards show. The count
+    runs on the filters alone, without the ranking's join and expressions.
+    """
+
+    def __init__(self, filtered: GroupQuerySet, ranked: GroupQuerySet) -> None:
+        self.filtered = filtered
+        self.ranked = ranked
+
+    def count(self) -> int:
+        return self.filtered.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[Group]:
+        ids = list(self.ranked.values_list("pk", flat=True)[window])
+        if not ids:
+            return []
+        cards = {g.pk: g for g in _with_card_data(Group.objects.filter(pk__in=ids))}
+        return [cards[pk] for pk in ids]
+
+
 def directory_search(filters: DirectoryFilters, page_number: str | int | None = 1) -> DirectoryResult:
     groups = Group.objects.listed()
     if not filters.include_stale:
@@ -96,16 +123,15 @@ def directory_search(filters: DirectoryFilters, page_number: str | int | None = 
     if filters.q:
         groups = groups.filter(search_text__contains=filters.q.lower())
     place = None
+    ranked = groups.order_by("name", "pk")
     if filters.place_query:
         place = place_lookup(filters.place_query)
         if place.found:
-            groups = order_by_nearness(groups, place.towns[0])
+            ranked = order_by_nearness(groups, place.towns[0])
         else:
             problems.append(f"“{place.query or filters.place_query}” is not a Massachusetts town or ZIP code.")
-            groups = groups.none()
-    else:
-        groups = groups.order_by("name", "pk")
-    paginator = Paginator(_with_card_data(groups), settings.GROUPS_PAGE_SIZE)
+            groups = ranked = groups.none()
+    paginator = Paginator(RankedGroups(groups, ranked), settings.GROUPS_PAGE_SIZE)
     page = paginator.get_page(page_number)
     result = DirectoryResult(page=page, filters=filters, place=place, district=district, problems=problems)
     page.object_list = prepare_cards(list(page.object_list), result.anchor_town)

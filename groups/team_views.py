@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from districts.models import Team
@@ -14,7 +15,7 @@ from groups import services
 from groups.forms import ContactForm, VolunteerForm
 from groups.models import TeamVolunteer
 from groups.text import render_markdown
-from groups.views import client_ip
+from groups.views import relay_form
 
 
 def team_list(request: HttpRequest) -> HttpResponse:
@@ -71,23 +72,9 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
 
 def contact(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(Team.objects.select_related("lead"), slug=slug)
-    form = ContactForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.relay_send(
-                team=team,
-                sender=request.user if request.user.is_authenticated else None,
-                sender_name=form.cleaned_data["name"],
-                sender_email=form.cleaned_data["email"],
-                body=form.cleaned_data["message"],
-                ip_address=client_ip(request),
-            )
-        except services.RateLimited as exc:
-            form.add_error(None, str(exc))
-            return render(request, "groups/contact.html", {"form": form, "team": team}, status=429)
-        except services.GroupError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Your message was passed on to the team's lead.")
-            return redirect("teams:detail", slug=team.slug)
-    return render(request, "groups/contact.html", {"form": form, "team": team})
+    return relay_form(
+        request,
+        {"team": team},
+        done_message="Your message was passed on to the team's lead.",
+        done_url=reverse("teams:detail", args=[team.slug]),
+    )

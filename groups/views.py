@@ -151,11 +151,23 @@ def contact(request: HttpRequest, slug: str) -> HttpResponse:
         return group
     if group.status != GroupStatus.APPROVED:
         raise Http404("No such group")
+    return relay_form(
+        request,
+        {"group": group},
+        done_message="Your message was passed on to the group's organizers.",
+        done_url=group.get_absolute_url(),
+    )
+
+
+def relay_form(request: HttpRequest, target: dict, *, done_message: str, done_url: str) -> HttpResponse:
+    """The contact form of a group or a team (``target`` is ``{"group": g}`` or ``{"team": t}``):
+    sends through the relay, or shows the form again with what went wrong."""
     form = ContactForm(request.POST or None, user=request.user)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.relay_send(
-                group=group,
+                **target,
                 sender=request.user if request.user.is_authenticated else None,
                 sender_name=form.cleaned_data["name"],
                 sender_email=form.cleaned_data["email"],
@@ -164,13 +176,13 @@ def contact(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except services.RateLimited as exc:
             form.add_error(None, str(exc))
-            return render(request, "groups/contact.html", {"form": form, "group": group}, status=429)
+            status = 429
         except services.GroupError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Your message was passed on to the group's organizers.")
-            return redirect(group.get_absolute_url())
-    return render(request, "groups/contact.html", {"form": form, "group": group})
+            messages.success(request, done_message)
+            return redirect(done_url)
+    return render(request, "groups/contact.html", {"form": form, **target}, status=status)
 
 
 @login_required

@@ -3,16 +3,19 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/imc_bench_groups \\
         .venv/bin/python bench/groups/run.py [--requests 200]
 
-(``make bench-groups`` does the same.) The database is created if missing, migrated and EMPTIED
-of groups and benchmark users, then seeded with plain SQL (``INSERT ... SELECT generate_series``):
+(``make bench-groups`` does the same.) Two databases hold the two scales: the one named in
+DATABASE_URL (national) and the same name with ``_small``. Each is created if missing, migrated,
+and seeded with plain SQL (``INSERT ... SELECT generate_series``) unless it already holds exactly
+the right counts (``--reseed`` forces it; seeding EMPTIES its groups and benchmark users):
 
 1. small scale: 60 groups over the 351 towns, 10,000 members with 20,000 memberships;
-2. national scale, in the same run: 6,000 groups, 1,000,000 members with 2,000,000 memberships.
+2. national scale: 6,000 groups, 1,000,000 members with 2,000,000 memberships.
 
-At each scale it records, for each page, the number of SQL queries and the median and 95th
-percentile wall time of ``--requests`` requests through Django's full stack (middleware,
-templates) in this process, with production-like settings (DEBUG off). It prints a Markdown
-table; paste it into bench/RESULTS.md. The database is left at national scale for bench/load.
+In one run it records, for each page and scale, the number of SQL queries and the median and
+95th percentile wall time of ``--requests`` requests through Django's full stack (middleware,
+templates, in this process, DEBUG off). Blocks of 10 requests alternate between the scales so
+that other processes' load on a shared machine falls on both alike. It prints a Markdown table
+for bench/RESULTS.md. The national database is what bench/load expects.
 """
 
 from __future__ import annotations
@@ -42,7 +45,11 @@ def ensure_database(url: str) -> None:
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
     admin = psycopg2.connect(
-        host=parsed.hostname, port=parsed.port or 5432, user=parsed.username, password=parsed.password, dbname="postgres"
+        host=parsed.hostname,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname="postgres",
     )
     admin.autocommit = True
     with admin.cursor() as cursor:
@@ -61,13 +68,6 @@ def setup_django(url: str) -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from districts.models import Town
-
-    if Town.objects.count() != 351:
-        call_command("load_ma_data", verbosity=0)
 
 
 def sql(statement: str, params: list | None = None) -> None:
@@ -166,13 +166,13 @@ def seed_memberships(users: int, groups: int) -> None:
     )
 
 
-def grow_to(groups: int, users: int, have_groups: int, have_users: int) -> None:
+def seed(groups: int, users: int) -> None:
     from django.db import transaction
 
+    reset()
     with transaction.atomic():
-        seed_groups(have_groups, groups)
-        seed_users(have_users, users)
-        sql("DELETE FROM groups_membership")
+        seed_groups(0, groups)
+        seed_users(0, users)
         seed_memberships(users, groups)
     sql("ANALYZE")
 
@@ -188,30 +188,47 @@ def counts() -> dict[str, int]:
     }
 
 
-def measure(requests: int) -> dict[str, tuple[int, float, float]]:
-    from django.db import connection, reset_queries
+def use_database(name: str) -> None:
+    """Point the default connection at one scale's database (connecting outside any timing)."""
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    connection.ensure_connection()
+
+
+def query_counts() -> dict[str, int]:
+    from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
-    results = {}
+    client, found = Client(), {}
     for url in PAGES:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-        query_count = len(queries)
-        for _ in range(10):  # warm up caches and connections
-            client.get(url)
-        timings = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-            reset_queries()
-        timings.sort()
-        p95 = timings[max(0, int(round(0.95 * len(timings))) - 1)]
-        results[url] = (query_count, statistics.median(timings), p95)
-    return results
+        found[url] = len(queries)
+    return found
+
+
+def time_block(url: str, repeat: int) -> list[float]:
+    from django.db import reset_queries
+    from django.test import Client
+
+    client = Client()
+    client.get(url)  # warm: connection, template and URL caches
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        reset_queries()
+    return timings
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(round(share * len(ordered))) - 1)]
 
 
 def machine() -> str:
@@ -223,48 +240,72 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    cores = os.cpu_count()
     try:
         pg = subprocess.run(["psql", "--version"], capture_output=True, text=True, timeout=5).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         pg = "PostgreSQL"
-    return f"{cpu}, {cores} cores, Python {platform.python_version()}, {pg}"
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {pg}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per page and scale")
+    parser.add_argument("--reseed", action="store_true", help="seed again even if the counts are right")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database for the benchmark, e.g. .../imc_bench_groups")
-    ensure_database(url)
+    large_name = urlparse(url).path.lstrip("/")
+    names = {SCALES[0][0]: f"{large_name}_small", SCALES[1][0]: large_name}
+    base = url.rsplit("/", 1)[0]
+    for name in names.values():
+        ensure_database(f"{base}/{name}")
     setup_django(url)
+    from django.core.management import call_command
 
-    reset()
-    have_groups = have_users = 0
-    rows = []
-    for groups, users, _memberships in SCALES:
-        started = time.perf_counter()
-        grow_to(groups, users, have_groups, have_users)
-        have_groups, have_users = groups, users
-        seeded = counts()
-        print(f"seeded {seeded} in {time.perf_counter() - started:.0f} s", flush=True)
-        for page, (queries, median, p95) in measure(args.requests).items():
-            rows.append((seeded, page, queries, median, p95))
-            print(f"  {page:24} {queries:3} queries  median {median:6.1f} ms  p95 {p95:6.1f} ms", flush=True)
+    seeded = {}
+    for groups, users, memberships in SCALES:
+        use_database(names[groups])
+        call_command("migrate", verbosity=0)
+        from districts.models import Town
 
-    small = {r[1]: r for r in rows if r[0]["groups"] == SCALES[0][0]}
-    large = {r[1]: r for r in rows if r[0]["groups"] == SCALES[1][0]}
+        if Town.objects.count() != 351:
+            call_command("load_ma_data", verbosity=0)
+        want = {"groups": groups, "members": users, "memberships": memberships}
+        if args.reseed or counts() != want:
+            started = time.perf_counter()
+            seed(groups, users)
+            print(f"seeded {names[groups]} in {time.perf_counter() - started:.0f} s", flush=True)
+        seeded[groups] = counts()
+        assert seeded[groups] == want, seeded[groups]
+
+    queries = {}
+    for groups, _, _ in SCALES:
+        use_database(names[groups])
+        queries[groups] = query_counts()
+
+    # Interleaved: blocks of 10 requests alternate between the scales, so that the load of other
+    # processes on this shared machine falls on both alike.
+    timings: dict[tuple[int, str], list[float]] = {}
+    for _ in range(max(1, args.requests // 10)):
+        for groups, _, _ in SCALES:
+            use_database(names[groups])
+            for page in PAGES:
+                timings.setdefault((groups, page), []).extend(time_block(page, 10))
+
+    small, large = SCALES[0][0], SCALES[1][0]
     print()
-    print(f"Machine: {machine()}. Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. {args.requests} requests per page.")
+    print(f"Machine: {machine()}. Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.")
+    print(f"Small: {seeded[small]}. National: {seeded[large]}. {args.requests} timed requests per page and scale.")
     print()
     print("| page | queries (60 / 6,000) | median ms (60) | p95 ms (60) | median ms (6,000) | p95 ms (6,000) | ratio |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for page in PAGES:
-        s, n = small[page], large[page]
+        s_t, n_t = timings[(small, page)], timings[(large, page)]
+        s_med, n_med = statistics.median(s_t), statistics.median(n_t)
         print(
-            f"| `{page}` | {s[2]} / {n[2]} | {s[3]:.1f} | {s[4]:.1f} | {n[3]:.1f} | {n[4]:.1f} | {n[3] / s[3]:.2f}x |"
+            f"| `{page}` | {queries[small][page]} / {queries[large][page]} | {s_med:.1f} | {percentile(s_t, 0.95):.1f} "
+            f"| {n_med:.1f} | {percentile(n_t, 0.95):.1f} | {n_med / s_med:.2f}x |"
         )
 
 

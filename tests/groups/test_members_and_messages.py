@@ -153,7 +153,7 @@ def test_relay_messages_are_deleted_after_90_days(lowell_group):
 
 
 def test_a_member_claims_an_orphaned_listing_and_the_rep_approves_it(
-    client, lowell_group, organizer, activist, rep_ma3
+    client, staff_client, lowell_group, organizer, activist, rep_ma3
 ):
     Membership.objects.filter(group=lowell_group).delete()
     client.force_login(activist)
@@ -163,8 +163,7 @@ def test_a_member_claims_an_orphaned_listing_and_the_rep_approves_it(
     assert OutboundEmail.objects.filter(kind="groups.claim", to=rep_ma3.email).exists()
     again = client.post(reverse("groups:claim", args=[lowell_group.slug]), {"message": "again"})
     assert again.status_code == 200 and GroupClaim.objects.count() == 1
-    client.force_login(rep_ma3)
-    client.post(
+    staff_client(rep_ma3).post(
         reverse("admin:groups_groupclaim_changelist"),
         {"action": "approve_claims", "_selected_action": [claim.pk], "index": 0},
     )
@@ -179,10 +178,10 @@ def test_a_group_with_an_organizer_cannot_be_claimed(client, lowell_group, activ
     assert response.status_code == 200 and not GroupClaim.objects.exists()
 
 
-def test_the_rep_of_another_district_cannot_decide_a_claim(client, lowell_group, activist, rep_ma5):
+def test_the_rep_of_another_district_cannot_decide_a_claim(staff_client, lowell_group, activist, rep_ma5):
     Membership.objects.filter(group=lowell_group).delete()
     claim = services.claim_submit(user=activist, group=lowell_group)
-    client.force_login(rep_ma5)
+    client = staff_client(rep_ma5)
     assert client.get(reverse("admin:groups_groupclaim_change", args=[claim.pk])).status_code == 404
     client.post(
         reverse("admin:groups_groupclaim_changelist"),
