@@ -75,6 +75,20 @@ def _geography(request):
         from districts.loader import load_ma_data
 
         load_ma_data()
+    _restore_data_migration_rows()
+
+
+def _restore_data_migration_rows() -> None:
+    """A flush (after a transactional or live-server test) also empties what data migrations made."""
+    from django.contrib.auth.models import Group
+    from django.contrib.sites.models import Site
+
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+    Site.objects.update_or_create(
+        pk=1, defaults={"domain": "indivisiblemass.org", "name": "Indivisible Mass Coalition"}
+    )
+    Site.objects.clear_cache()
 
 
 @pytest.fixture

@@ -39,7 +39,10 @@ PRODUCTION = {
 
 
 def run(*args: str, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES | {"DJANGO_SETTINGS_MODULE"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser tests (and by .ci/run); a deployment never
+    # sets it, and the deploy check rightly reports it as an error.
+    dropped = SETTINGS_VARIABLES | {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in dropped}
     full_env = {**base, "DJANGO_SETTINGS_MODULE": "imc.settings", **env}
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120)
 
