@@ -124,7 +124,8 @@ def test_production_settings_turn_on_hsts_and_secure_cookies():
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_SSL_REDIRECT, "
-        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.X_FRAME_OPTIONS, s.SECURE_REFERRER_POLICY, s.DEBUG)"
+        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.X_FRAME_OPTIONS, s.SECURE_REFERRER_POLICY, s.DEBUG, "
+        "s.SECURE_REDIRECT_EXEMPT)"
     )
     result = run("-c", code, **PRODUCTION)
     assert result.returncode == 0, result.stderr
@@ -137,4 +138,5 @@ def test_production_settings_turn_on_hsts_and_secure_cookies():
         "DENY",
         "strict-origin-when-cross-origin",
         "False",
+        "['^healthz$']",
     ]
