@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from imc.broker import publish
 from outbox.models import EmailStatus, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -71,10 +72,7 @@ def email_queue_template(
 def _dispatch(email_id: int) -> None:
     from outbox.tasks import send
 
-    try:
-        send.delay(email_id)
-    except Exception:  # noqa: BLE001 - broker away: the row waits for the sweeper
-        logger.warning("Broker unavailable; email %s stays queued for the sweeper", email_id)
+    publish(send, email_id)
 
 
 def build_message(email: OutboundEmail, connection=None) -> EmailMultiAlternatives:

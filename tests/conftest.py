@@ -58,9 +58,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _geography(request):
-    """Every test database holds the 9 districts, 351 towns and 704 ZIP codes.
+    """Every test database holds the 9 districts, 351 towns, 704 ZIP codes and the role groups.
 
-    Loaded on demand so that tests flushed by ``transactional_db`` get them back.
+    Restored on demand so that tests after a ``transactional_db`` flush get them back.
     """
     uses_db = request.node.get_closest_marker("django_db") is not None or {
         "db",
@@ -72,17 +72,17 @@ def _geography(request):
         return
     request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
     if District.objects.count() != 9 or Town.objects.count() != 351:
-        from districts.loader import load_ma_data
-
-        load_ma_data()
-    _restore_data_migration_rows()
+        restore_reference_data()
 
 
-def _restore_data_migration_rows() -> None:
-    """A flush (after a transactional or live-server test) also empties what data migrations made."""
+def restore_reference_data() -> None:
+    """What migrations and the loader put in every database, back after a flush."""
     from django.contrib.auth.models import Group
     from django.contrib.sites.models import Site
 
+    from districts.loader import load_ma_data
+
+    load_ma_data()
     for role in Role:
         Group.objects.get_or_create(name=role.value)
     Site.objects.update_or_create(

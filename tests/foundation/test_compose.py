@@ -162,7 +162,7 @@ def test_the_image_contains_every_app_of_the_project():
     local_apps = {
         Path(config.path).relative_to(ROOT).parts[0]
         for config in apps.get_app_configs()
-        if Path(config.path).is_relative_to(ROOT)
+        if Path(config.path).is_relative_to(ROOT) and "site-packages" not in Path(config.path).parts
     }
     assert local_apps <= copied, local_apps - copied
     assert {"templates", "static", "manage.py"} <= copied
