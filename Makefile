@@ -48,3 +48,7 @@ assets:
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
 	cp node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/leaflet.js static/vendor/leaflet/
 	cp node_modules/leaflet/dist/images/* static/vendor/leaflet/images/
+
+# Groups benchmark at 60 and 6,000 groups (1,000,000 members) on PostgreSQL; see bench/groups/run.py.
+bench-groups: $(STAMP)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/imc_bench_groups} $(BIN)/python bench/groups/run.py

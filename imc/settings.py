@@ -140,6 +140,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Every periodic task of the portal, in one place.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "outbox.tasks.sweep", "schedule": 60.0},
+    "groups-request-confirmation": {"task": "groups.tasks.request_confirmation", "schedule": 6 * 3600.0},
+    "groups-mark-stale": {"task": "groups.tasks.mark_stale", "schedule": 6 * 3600.0},
+    "groups-purge-relay-messages": {"task": "groups.tasks.purge_relay_messages", "schedule": 24 * 3600.0},
 }
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -238,3 +241,12 @@ LOGGING = {
 
 # Demo helpers: `seed_demo` marks everything it makes with this prefix in names and addresses.
 DEMO_EMAIL_DOMAIN = "demo.indivisiblemass.invalid"
+
+# --- groups ---
+# A group not confirmed for this long (15 months) is flagged stale and hidden by default.
+GROUPS_STALE_AFTER_DAYS = env_int("GROUPS_STALE_AFTER_DAYS", 456)
+GROUPS_CONFIRM_LINK_MAX_AGE_DAYS = env_int("GROUPS_CONFIRM_LINK_MAX_AGE_DAYS", 120)
+GROUPS_RELAY_PER_SENDER_PER_HOUR = env_int("GROUPS_RELAY_PER_SENDER_PER_HOUR", 5)
+GROUPS_RELAY_PER_IP_PER_HOUR = env_int("GROUPS_RELAY_PER_IP_PER_HOUR", 20)
+GROUPS_RELAY_KEEP_DAYS = env_int("GROUPS_RELAY_KEEP_DAYS", 90)
+GROUPS_PAGE_SIZE = 20
