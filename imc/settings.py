@@ -143,6 +143,8 @@ CELERY_BEAT_SCHEDULE = {
     "groups-request-confirmation": {"task": "groups.tasks.request_confirmation", "schedule": 6 * 3600.0},
     "groups-mark-stale": {"task": "groups.tasks.mark_stale", "schedule": 6 * 3600.0},
     "groups-purge-relay-messages": {"task": "groups.tasks.purge_relay_messages", "schedule": 24 * 3600.0},
+    # Claims due event reminders (rows) and hands them to workers; see events.reminders.
+    "events-reminders": {"task": "events.tasks.reminders_tick", "schedule": 60.0},
 }
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -250,3 +252,17 @@ GROUPS_RELAY_PER_SENDER_PER_HOUR = env_int("GROUPS_RELAY_PER_SENDER_PER_HOUR", 5
 GROUPS_RELAY_PER_IP_PER_HOUR = env_int("GROUPS_RELAY_PER_IP_PER_HOUR", 20)
 GROUPS_RELAY_KEEP_DAYS = env_int("GROUPS_RELAY_KEEP_DAYS", 90)
 GROUPS_PAGE_SIZE = 20
+
+# --- events ---
+# The coalition's default reminder schedule; an organizer can turn either reminder off per event.
+EVENTS_REMIND_DAY_BEFORE = env_bool("EVENTS_REMIND_DAY_BEFORE", True)
+EVENTS_REMIND_DAY_BEFORE_HOUR = env_int("EVENTS_REMIND_DAY_BEFORE_HOUR", 10)  # Massachusetts time
+EVENTS_REMIND_SHORTLY_BEFORE = env_bool("EVENTS_REMIND_SHORTLY_BEFORE", True)
+EVENTS_REMIND_HOURS_BEFORE = env_int("EVENTS_REMIND_HOURS_BEFORE", 2)
+# The beat tick claims due reminders in batches of this size, at most this many per tick.
+EVENTS_REMINDER_BATCH_SIZE = env_int("EVENTS_REMINDER_BATCH_SIZE", 50)
+EVENTS_REMINDER_MAX_PER_TICK = env_int("EVENTS_REMINDER_MAX_PER_TICK", 5000)
+# A reminder claimed by a tick but not taken by a worker (the broker lost it) after this long, or
+# taken by a worker that never finished (killed), goes back to pending for the next tick.
+EVENTS_REMINDER_REQUEUE_AFTER_SECONDS = env_int("EVENTS_REMINDER_REQUEUE_AFTER_SECONDS", 300)
+EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS = env_int("EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS", 600)
