@@ -135,6 +135,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Every periodic task of the portal, in one place.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "outbox.tasks.sweep", "schedule": 60.0},
+    "newsletter-sweep": {"task": "newsletter.tasks.sweep", "schedule": 30.0},
 }
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -233,3 +234,18 @@ LOGGING = {
 
 # Demo helpers: `seed_demo` marks everything it makes with this prefix in names and addresses.
 DEMO_EMAIL_DOMAIN = "demo.indivisiblemass.invalid"
+
+# --- newsletter ---
+# Sender, List-Id and the mailto of List-Unsubscribe in every newsletter email.
+NEWSLETTER_FROM_EMAIL = env_str("NEWSLETTER_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+NEWSLETTER_LIST_ID = env_str(
+    "NEWSLETTER_LIST_ID", "Indivisible Mass Coalition newsletter <newsletter.indivisiblemass.org>"
+)
+NEWSLETTER_UNSUBSCRIBE_MAILTO = env_str("NEWSLETTER_UNSUBSCRIBE_MAILTO", "unsubscribe@indivisiblemass.org")
+# Recipients per chunk task (one SMTP connection each), and how long a chunk's worker may stay
+# silent before the sweeper hands the chunk to another worker.
+NEWSLETTER_CHUNK_SIZE = env_int("NEWSLETTER_CHUNK_SIZE", 500)
+NEWSLETTER_CHUNK_STALE_SECONDS = env_int("NEWSLETTER_CHUNK_STALE_SECONDS", 120)
+# Subscribe form limits: attempts per hour from one IP address and for one email address.
+NEWSLETTER_SUBSCRIBE_LIMIT_PER_IP = env_int("NEWSLETTER_SUBSCRIBE_LIMIT_PER_IP", 20)
+NEWSLETTER_SUBSCRIBE_LIMIT_PER_ADDRESS = env_int("NEWSLETTER_SUBSCRIBE_LIMIT_PER_ADDRESS", 3)

@@ -1,0 +1,484 @@
+"""Sending an issue: delivery rows first, then chunks of a few hundred over one connection each.
+
+What is done is recorded in PostgreSQL, never inferred from the broker:
+
+1. ``newsletter_send_now`` moves the issue to "sending" and queues ``prepare``.
+2. ``newsletter_prepare`` reads the audience in keyset batches and writes one ``Delivery`` per
+   recipient (unique on issue and subscriber) and one ``SendChunk`` per few hundred of them.
+   Only when every row exists does it queue the chunks: nothing leaves before that.
+3. ``chunk_send`` claims a chunk with a conditional update, renders the issue once, and for each
+   pending delivery re-reads whether the subscriber still receives mail, waits for the global
+   rate limiter, sends over one connection and marks the delivery sent at once.
+4. ``newsletter_sweep`` (beat) starts scheduled issues, queues again the chunks whose worker
+   stopped beating (killed) or whose task the broker lost, and closes finished sends.
+
+The trade-off we accept: a worker killed after the server accepted a message but before the
+row was marked sends that one message again. No mail protocol lets us do better.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from accounts.models import User
+from newsletter import rendering, selectors
+from newsletter.models import (
+    ChunkStatus,
+    Delivery,
+    DeliveryStatus,
+    Newsletter,
+    NewsletterStatus,
+    SendChunk,
+    Subscriber,
+    SuppressionReason,
+)
+from newsletter.ratelimit import rate_limiter
+from newsletter.services.subscribers import subscriber_suppress
+from outbox.services import email_queue
+
+logger = logging.getLogger(__name__)
+
+# Deliveries whose status is re-read together right before they are sent.
+STATUS_BATCH = 25
+MAX_ATTEMPTS = 3
+
+
+class NotAllowed(ValueError):
+    """The issue is not in a state that allows this action."""
+
+
+def _transition(newsletter: Newsletter, allowed_from: tuple[str, ...], to: str, **fields: object) -> Newsletter:
+    """A conditional update: two coordinators pressing buttons at once cannot both win."""
+    changed = Newsletter.objects.filter(pk=newsletter.pk, status__in=allowed_from).update(status=to, **fields)
+    newsletter.refresh_from_db()
+    if not changed:
+        raise NotAllowed(f"This issue is {newsletter.get_status_display().lower()}; that is not possible now.")
+    return newsletter
+
+
+# --- building messages ------------------------------------------------------------------------
+
+
+def build_message(
+    issue: rendering.RenderedIssue,
+    *,
+    to: str,
+    name: str,
+    subscriber_id: int | None,
+    events: tuple[str, str] = ("", ""),
+    connection=None,
+    extra_headers: dict[str, str] | None = None,
+) -> EmailMultiAlternatives:
+    html, text = issue.personalise(name=name, subscriber_id=subscriber_id, events_html=events[0], events_text=events[1])
+    message = EmailMultiAlternatives(
+        subject=issue.subject,
+        body=text,
+        from_email=settings.NEWSLETTER_FROM_EMAIL,
+        to=[to],
+        headers={**rendering.list_headers(subscriber_id), **(extra_headers or {})},
+        connection=connection,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def newsletter_send_test(*, newsletter: Newsletter, to_user: User) -> None:
+    """One copy to the coordinator, through the outbox like any other owed email."""
+    issue = rendering.render_issue(newsletter)
+    subscriber = Subscriber.objects.filter(email=to_user.email.lower()).first()
+    subscriber_id = subscriber.pk if subscriber else None
+    events = _events_for(newsletter, subscriber.district_id if subscriber else None, {})
+    html, text = issue.personalise(
+        name=to_user.first_name, subscriber_id=subscriber_id, events_html=events[0], events_text=events[1]
+    )
+    with transaction.atomic():
+        email_queue(
+            kind="newsletter.test",
+            to=to_user.email,
+            subject=f"[TEST] {issue.subject}",
+            body_text=text,
+            body_html=html,
+            headers=rendering.list_headers(subscriber_id),
+        )
+
+
+def _events_for(newsletter: Newsletter, district_id: int | None, cache: dict) -> tuple[str, str]:
+    if not newsletter.include_events or district_id is None:
+        return "", ""
+    if district_id not in cache:
+        cache[district_id] = rendering.render_events_block(selectors.upcoming_events(district_id))
+    return cache[district_id]
+
+
+# --- coordinator actions ------------------------------------------------------------------------
+
+
+def newsletter_schedule(*, newsletter: Newsletter, when) -> Newsletter:
+    if when <= timezone.now():
+        raise NotAllowed("The send time must be in the future.")
+    return _transition(
+        newsletter, (NewsletterStatus.DRAFT, NewsletterStatus.SCHEDULED), NewsletterStatus.SCHEDULED, scheduled_at=when
+    )
+
+
+def newsletter_unschedule(*, newsletter: Newsletter) -> Newsletter:
+    return _transition(newsletter, (NewsletterStatus.SCHEDULED,), NewsletterStatus.DRAFT, scheduled_at=None)
+
+
+def newsletter_send_now(*, newsletter: Newsletter) -> Newsletter:
+    with transaction.atomic():
+        newsletter = _transition(
+            newsletter,
+            (NewsletterStatus.DRAFT, NewsletterStatus.SCHEDULED),
+            NewsletterStatus.SENDING,
+            started_at=timezone.now(),
+        )
+        transaction.on_commit(lambda: _queue_prepare(newsletter.pk))
+    return newsletter
+
+
+def newsletter_pause(*, newsletter: Newsletter) -> Newsletter:
+    """Workers stop before their next message; their chunks wait, queued, for a resume."""
+    return _transition(newsletter, (NewsletterStatus.SENDING,), NewsletterStatus.PAUSED)
+
+
+def newsletter_resume(*, newsletter: Newsletter) -> Newsletter:
+    with transaction.atomic():
+        newsletter = _transition(newsletter, (NewsletterStatus.PAUSED,), NewsletterStatus.SENDING)
+        if newsletter.prepared:
+            transaction.on_commit(lambda: _queue_chunks(newsletter.pk))
+        else:
+            transaction.on_commit(lambda: _queue_prepare(newsletter.pk))
+    return newsletter
+
+
+def newsletter_cancel(*, newsletter: Newsletter) -> Newsletter:
+    """Nothing more leaves; what was sent stays sent, the rest stays pending in the report."""
+    newsletter = _transition(
+        newsletter,
+        (NewsletterStatus.SCHEDULED, NewsletterStatus.SENDING, NewsletterStatus.PAUSED),
+        NewsletterStatus.CANCELLED,
+    )
+    SendChunk.objects.filter(newsletter=newsletter).exclude(status=ChunkStatus.DONE).update(
+        status=ChunkStatus.DONE, done_at=timezone.now()
+    )
+    return newsletter
+
+
+# --- preparing the send ------------------------------------------------------------------------
+
+
+def _queue_prepare(newsletter_id: int) -> None:
+    from newsletter.tasks import prepare
+
+    try:
+        prepare.delay(newsletter_id)
+    except Exception:  # noqa: BLE001 - broker away: the sweeper queues it again
+        logger.warning("Broker unavailable; newsletter %s waits for the sweeper", newsletter_id)
+
+
+def newsletter_prepare(*, newsletter_id: int) -> int:
+    """Write every delivery row of the send, in keyset batches; then queue the chunks.
+
+    Safe to run again after a crash, or twice at once: each batch runs under a lock on the issue
+    and continues after the last subscriber already written.
+    """
+    chunk_size = settings.NEWSLETTER_CHUNK_SIZE
+    batch_size = chunk_size * 10
+    while True:
+        with transaction.atomic():
+            newsletter = Newsletter.objects.select_for_update().filter(pk=newsletter_id).first()
+            if newsletter is None or newsletter.prepared or newsletter.status != NewsletterStatus.SENDING:
+                return 0
+            done = Delivery.objects.filter(newsletter=newsletter).aggregate(
+                last=Max("subscriber_id"), chunk=Max("chunk")
+            )
+            last = done["last"] or 0
+            next_chunk = 0 if done["chunk"] is None else done["chunk"] + 1
+            ids = list(
+                selectors.audience(newsletter)
+                .filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                total = Delivery.objects.filter(newsletter=newsletter).count()
+                Newsletter.objects.filter(pk=newsletter.pk).update(prepared=True, recipient_count=total)
+                transaction.on_commit(lambda: _queue_chunks(newsletter_id))
+                return total
+            now = timezone.now()
+            for start in range(0, len(ids), chunk_size):
+                part = ids[start : start + chunk_size]
+                Delivery.objects.bulk_create(
+                    [Delivery(newsletter_id=newsletter_id, subscriber_id=sid, chunk=next_chunk) for sid in part],
+                    ignore_conflicts=True,
+                    batch_size=1000,
+                )
+                SendChunk.objects.create(newsletter_id=newsletter_id, number=next_chunk, size=len(part), queued_at=now)
+                next_chunk += 1
+
+
+def _queue_chunks(newsletter_id: int) -> int:
+    """Hand every queued chunk of a sending issue to the workers."""
+    from newsletter.tasks import send_chunk
+
+    if not Newsletter.objects.filter(pk=newsletter_id, status=NewsletterStatus.SENDING).exists():
+        return 0
+    ids = list(
+        SendChunk.objects.filter(newsletter_id=newsletter_id, status=ChunkStatus.QUEUED)
+        .order_by("number")
+        .values_list("pk", flat=True)
+    )
+    SendChunk.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+    try:
+        for chunk_id in ids:
+            send_chunk.delay(chunk_id)
+    except Exception:  # noqa: BLE001 - broker away: the sweeper queues them again
+        logger.warning("Broker unavailable; chunks of newsletter %s wait for the sweeper", newsletter_id)
+    newsletter_maybe_finish(newsletter_id=newsletter_id)
+    return len(ids)
+
+
+# --- sending one chunk -------------------------------------------------------------------------
+
+
+def _claim(chunk_id: int) -> SendChunk | None:
+    now = timezone.now()
+    claimed = SendChunk.objects.filter(
+        pk=chunk_id, status=ChunkStatus.QUEUED, newsletter__status=NewsletterStatus.SENDING
+    ).update(status=ChunkStatus.INFLIGHT, heartbeat_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    return SendChunk.objects.select_related("newsletter").get(pk=chunk_id)
+
+
+def _release(chunk: SendChunk) -> None:
+    SendChunk.objects.filter(pk=chunk.pk, status=ChunkStatus.INFLIGHT).update(
+        status=ChunkStatus.QUEUED, queued_at=timezone.now()
+    )
+
+
+def _permanent_refusal(exc: Exception, address: str) -> str | None:
+    """The server's reason when it refused this recipient for good (5xx), else None."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        for code, reason in exc.recipients.values():
+            if code >= 500:
+                text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+                return f"{code} {text}"
+        return None
+    try:
+        from anymail.exceptions import AnymailRecipientsRefused
+    except ImportError:  # pragma: no cover - anymail is a dependency
+        return None
+    if isinstance(exc, AnymailRecipientsRefused):
+        return str(exc)[:300]
+    return None
+
+
+def _anymail_refusal(message: EmailMultiAlternatives, address: str) -> str | None:
+    status = getattr(message, "anymail_status", None)
+    if status is None or not getattr(status, "recipients", None):
+        return None
+    recipient = status.recipients.get(address)
+    if recipient is not None and recipient.status in ("rejected", "invalid"):
+        return f"{recipient.status} by the provider"
+    return None
+
+
+def _message_id(message: EmailMultiAlternatives) -> str:
+    status = getattr(message, "anymail_status", None)
+    return (getattr(status, "message_id", None) or "")[:200] if status is not None else ""
+
+
+def chunk_send(*, chunk_id: int) -> int:
+    """Send the pending deliveries of one chunk. Returns how many this call sent."""
+    chunk = _claim(chunk_id)
+    if chunk is None:
+        return 0
+    newsletter = chunk.newsletter
+    issue = rendering.render_issue(newsletter)
+    events_cache: dict = {}
+    limiter = rate_limiter()
+    deliveries = list(
+        Delivery.objects.filter(newsletter=newsletter, chunk=chunk.number, status=DeliveryStatus.PENDING)
+        .select_related("subscriber")
+        .only("pk", "attempts", "subscriber__email", "subscriber__name", "subscriber__district_id")
+        .order_by("pk")
+    )
+    postgres = db_connection.vendor == "postgresql"
+    if postgres:
+        # Marks are committed per message; not waiting for the WAL flush of each one makes
+        # them cheap. Only a crash of the database server itself (not of a worker) could lose
+        # the last few marks, and with them send those messages again.
+        with db_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
+    mail = get_connection()
+    sent = 0
+    stopped = False
+    try:
+        mail.open()
+        for start in range(0, len(deliveries), STATUS_BATCH):
+            batch = deliveries[start : start + STATUS_BATCH]
+            # Re-read, right before sending, who still receives mail and whether the issue is
+            # still sending: an unsubscribe or a pause takes effect within a few messages.
+            status = Newsletter.objects.filter(pk=newsletter.pk).values_list("status", flat=True).first()
+            if status != NewsletterStatus.SENDING:
+                stopped = True
+                break
+            SendChunk.objects.filter(pk=chunk.pk).update(heartbeat_at=timezone.now())
+            receiving = set(
+                Subscriber.objects.receiving()
+                .filter(pk__in=[d.subscriber_id for d in batch])
+                .values_list("pk", flat=True)
+            )
+            skipped = [d.pk for d in batch if d.subscriber_id not in receiving]
+            if skipped:
+                Delivery.objects.filter(pk__in=skipped, status=DeliveryStatus.PENDING).update(
+                    status=DeliveryStatus.SKIPPED
+                )
+            todo = [d for d in batch if d.subscriber_id in receiving]
+            grant = 0
+            for delivery in todo:
+                if grant == 0:
+                    grant = limiter.grant_size(len(todo))
+                    _wait(limiter.reserve(grant), chunk)
+                grant -= 1
+                sent += _send_one(mail, issue, newsletter, delivery, events_cache)
+    except Exception:
+        _release(chunk)
+        raise
+    finally:
+        try:
+            mail.close()
+        finally:
+            if postgres:
+                with db_connection.cursor() as cursor:
+                    cursor.execute("RESET synchronous_commit")
+    if stopped:
+        _release(chunk)
+        return sent
+    SendChunk.objects.filter(pk=chunk.pk, status=ChunkStatus.INFLIGHT).update(
+        status=ChunkStatus.DONE, done_at=timezone.now()
+    )
+    newsletter_maybe_finish(newsletter_id=newsletter.pk)
+    return sent
+
+
+def _wait(seconds: float, chunk: SendChunk) -> None:
+    """Sleep for the rate limiter, beating the chunk's heart so the sweeper leaves it alone."""
+    while seconds > 0:
+        step = min(seconds, 5.0)
+        time.sleep(step)
+        seconds -= step
+        if seconds > 0:
+            SendChunk.objects.filter(pk=chunk.pk).update(heartbeat_at=timezone.now())
+
+
+def _send_one(mail, issue, newsletter: Newsletter, delivery: Delivery, events_cache: dict) -> int:
+    subscriber = delivery.subscriber
+    message = build_message(
+        issue,
+        to=subscriber.email,
+        name=subscriber.name,
+        subscriber_id=delivery.subscriber_id,
+        events=_events_for(newsletter, subscriber.district_id, events_cache),
+        connection=mail,
+        extra_headers={"X-IMC-Delivery": str(delivery.pk)},
+    )
+    # Providers behind django-anymail hand this back in their tracking webhooks.
+    message.metadata = {"delivery_id": str(delivery.pk)}
+    try:
+        message.send()
+    except Exception as exc:
+        refusal = _permanent_refusal(exc, subscriber.email)
+        if refusal is None and delivery.attempts + 1 < MAX_ATTEMPTS:
+            # A connection problem: try the rest of the chunk later on a fresh connection.
+            Delivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1, error=str(exc)[:300])
+            raise
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.FAILED, attempts=F("attempts") + 1, error=(refusal or str(exc))[:300]
+        )
+        if refusal is not None:
+            subscriber_suppress(email=subscriber.email, reason=SuppressionReason.REFUSED, detail=refusal)
+        return 0
+    refusal = _anymail_refusal(message, subscriber.email)
+    if refusal is not None:
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.FAILED, attempts=F("attempts") + 1, error=refusal
+        )
+        subscriber_suppress(email=subscriber.email, reason=SuppressionReason.REFUSED, detail=refusal)
+        return 0
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENT,
+        sent_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        provider_message_id=_message_id(message),
+    )
+    return 1
+
+
+def newsletter_maybe_finish(*, newsletter_id: int) -> bool:
+    """Close a send once it is prepared and every chunk is done."""
+    if SendChunk.objects.filter(newsletter_id=newsletter_id).exclude(status=ChunkStatus.DONE).exists():
+        return False
+    return bool(
+        Newsletter.objects.filter(pk=newsletter_id, status=NewsletterStatus.SENDING, prepared=True).update(
+            status=NewsletterStatus.SENT, sent_at=timezone.now()
+        )
+    )
+
+
+# --- the sweeper -------------------------------------------------------------------------------
+
+
+def newsletter_sweep(*, now=None) -> dict[str, int]:
+    """Start due scheduled issues; recover chunks whose worker died or whose task was lost."""
+    from newsletter.tasks import send_chunk
+
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.NEWSLETTER_CHUNK_STALE_SECONDS)
+    report = {"started": 0, "requeued": 0, "prepared": 0}
+    for newsletter in Newsletter.objects.filter(status=NewsletterStatus.SCHEDULED, scheduled_at__lte=now):
+        try:
+            newsletter_send_now(newsletter=newsletter)
+            report["started"] += 1
+        except NotAllowed:
+            continue
+    sending = list(
+        Newsletter.objects.filter(status=NewsletterStatus.SENDING).values_list("pk", "prepared", "started_at")
+    )
+    for newsletter_id, prepared, started_at in sending:
+        if not prepared:
+            if started_at is None or started_at < stale:
+                _queue_prepare(newsletter_id)
+                report["prepared"] += 1
+            continue
+        # A chunk whose worker stopped beating (killed mid-chunk) goes back to the queue.
+        SendChunk.objects.filter(
+            newsletter_id=newsletter_id, status=ChunkStatus.INFLIGHT, heartbeat_at__lt=stale
+        ).update(status=ChunkStatus.QUEUED, queued_at=now - timedelta(days=1))
+        lost = list(
+            SendChunk.objects.filter(newsletter_id=newsletter_id, status=ChunkStatus.QUEUED, queued_at__lt=stale)
+            .order_by("number")
+            .values_list("pk", flat=True)
+        )
+        if lost:
+            SendChunk.objects.filter(pk__in=lost).update(queued_at=now)
+            try:
+                for chunk_id in lost:
+                    send_chunk.delay(chunk_id)
+            except Exception:  # noqa: BLE001 - broker away: next sweep
+                logger.warning("Broker unavailable; %s chunks wait for the next sweep", len(lost))
+            report["requeued"] += len(lost)
+        newsletter_maybe_finish(newsletter_id=newsletter_id)
+    return report
