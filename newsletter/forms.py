@@ -60,12 +60,7 @@ class NewsletterForm(forms.ModelForm):
         fields = ["subject", "preheader", "body_markdown", "districts", "include_events"]
         labels = {"body_markdown": "Body (Markdown)"}
         widgets = {"body_markdown": forms.Textarea(attrs={"rows": 16})}
-
-    def clean_body_markdown(self) -> str:
-        body = self.cleaned_data["body_markdown"]
-        if not body.strip():
-            raise forms.ValidationError("Write the body of the newsletter.")
-        return body
+        error_messages = {"body_markdown": {"required": "Write the body of the newsletter."}}
 
 
 class ScheduleForm(forms.Form):

@@ -65,12 +65,16 @@ def test_the_html_part_has_inlined_css_and_sanitised_markdown(bob, django_captur
     assert "Bold and a link (https://example.org)" in mail.outbox[0].body
 
 
-def test_the_district_segment_reaches_only_that_districts_subscribers(bob, carol, dan, django_capture_on_commit_callbacks):
+def test_the_district_segment_reaches_only_that_districts_subscribers(
+    bob, carol, dan, django_capture_on_commit_callbacks
+):
     send_all(compose(districts=[ma(3)]), django_capture_on_commit_callbacks)
     assert recipients() == ["bob@example.org"]
 
 
-def test_the_events_block_is_filled_per_recipients_district(bob, carol, django_capture_on_commit_callbacks, monkeypatch):
+def test_the_events_block_is_filled_per_recipients_district(
+    bob, carol, django_capture_on_commit_callbacks, monkeypatch
+):
     from newsletter import selectors
 
     def fake_events(district_id, limit=5):
@@ -192,7 +196,9 @@ def test_a_pause_takes_effect_in_the_middle_of_a_chunk(settings, django_capture_
     assert len(set(recipients())) == 60
 
 
-def test_a_cancelled_send_sends_nothing_more_and_reports_what_was_not_sent(bob, carol, django_capture_on_commit_callbacks):
+def test_a_cancelled_send_sends_nothing_more_and_reports_what_was_not_sent(
+    bob, carol, django_capture_on_commit_callbacks
+):
     newsletter = _prepared(compose(), django_capture_on_commit_callbacks)
     services.newsletter_cancel(newsletter=newsletter)
     chunk = SendChunk.objects.get(newsletter=newsletter)
@@ -302,7 +308,9 @@ def test_the_sweeper_requeues_a_chunk_whose_worker_died(bob, carol, django_captu
     assert newsletter.status == NewsletterStatus.SENT
 
 
-def test_bounces_and_complaints_from_the_email_service_suppress_the_address(bob, carol, dan, django_capture_on_commit_callbacks):
+def test_bounces_and_complaints_from_the_email_service_suppress_the_address(
+    bob, carol, dan, django_capture_on_commit_callbacks
+):
     from anymail.signals import AnymailTrackingEvent, tracking
 
     newsletter = send_all(compose(), django_capture_on_commit_callbacks)
