@@ -48,3 +48,7 @@ assets:
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
 	cp node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/leaflet.js static/vendor/leaflet/
 	cp node_modules/leaflet/dist/images/* static/vendor/leaflet/images/
+
+# Newsletter send: the real pipeline (PostgreSQL, Redis, Celery, SMTP) against a plain smtplib loop.
+bench-newsletter: $(STAMP)
+	$(BIN)/python bench/newsletter/run.py

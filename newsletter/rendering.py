@@ -9,7 +9,9 @@ copy fills with ``str.replace``: rendering a template per recipient would cost m
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 from html.parser import HTMLParser
 from urllib.parse import quote
@@ -108,7 +110,32 @@ def html_to_text(html: str) -> str:
     converter = _TextConverter()
     converter.feed(html)
     converter.close()
-    return converter.text()
+    lines = []
+    for line in converter.text().splitlines():
+        # Plain text reads best at mail width; URLs are never broken.
+        wrapped = textwrap.wrap(line, width=76, break_long_words=False, break_on_hyphens=False)
+        lines.extend(wrapped or [""])
+    return "\n".join(lines) + "\n"
+
+
+def shorten_lines(html: str, limit: int = 800) -> str:
+    """Break HTML lines longer than ``limit`` at spaces.
+
+    Mail lines may not pass 998 bytes; a shorter body also stays 8bit instead of being
+    quoted-printable, which lets each recipient's copy be made by plain byte replacement.
+    """
+    out = []
+    for line in html.split("\n"):
+        while len(line.encode()) > limit:
+            cut = line.rfind(" ", 0, limit // 2)
+            if cut <= 0:
+                cut = line.find(" ", limit // 2)
+            if cut <= 0:
+                break
+            out.append(line[:cut])
+            line = line[cut + 1 :]
+        out.append(line)
+    return "\n".join(out)
 
 
 @dataclass(frozen=True)
@@ -119,8 +146,12 @@ class RenderedIssue:
     html: str
     text: str
 
-    def personalise(self, *, name: str, subscriber_id: int | None, events_html: str = "", events_text: str = ""):
+    def personalise(
+        self, *, name: str, subscriber_id: int | None, events_html: str = "", events_text: str = ""
+    ) -> tuple[str, str]:
+        """This recipient's (HTML, text)."""
         unsubscribe, preferences = personal_urls(subscriber_id)
+        name = " ".join((name or "").split())
         html = (
             self.html.replace(NAME, escape(name) if name else "there")
             .replace(UNSUBSCRIBE_URL, escape(unsubscribe))
@@ -136,21 +167,32 @@ class RenderedIssue:
         return html, text
 
 
+@lru_cache(maxsize=16)
+def _url_pattern(name: str, site_url: str) -> str:
+    return site_url + reverse(name, args=["TOKEN"])
+
+
+def _url_with_token(name: str, token: str) -> str:
+    # reverse() once with a marker, then string replacement: this runs for every recipient.
+    return _url_pattern(name, settings.SITE_URL).replace("TOKEN", token)
+
+
 def personal_urls(subscriber_id: int | None) -> tuple[str, str]:
     if subscriber_id is None:  # a test copy to somebody who is not a subscriber
         page = settings.SITE_URL + reverse("newsletter:subscribe")
         return page, page
     return (
-        settings.SITE_URL + reverse("newsletter:unsubscribe", args=[tokens.unsubscribe_token(subscriber_id)]),
-        settings.SITE_URL + reverse("newsletter:preferences", args=[tokens.preferences_token(subscriber_id)]),
+        _url_with_token("newsletter:unsubscribe", tokens.unsubscribe_token(subscriber_id)),
+        _url_with_token("newsletter:preferences", tokens.preferences_token(subscriber_id)),
     )
 
 
-def list_headers(subscriber_id: int | None) -> dict[str, str]:
+def list_headers(subscriber_id: int | None, unsubscribe_url: str | None = None, token: str | None = None) -> dict[str, str]:
     """RFC 2369 / RFC 8058 headers: an https one-click URL and a mailto, plus List-Id."""
-    unsubscribe, _ = personal_urls(subscriber_id)
-    token = tokens.unsubscribe_token(subscriber_id) if subscriber_id is not None else "test"
-    mailto = f"mailto:{settings.NEWSLETTER_UNSUBSCRIBE_MAILTO}?subject={quote('unsubscribe ' + token)}"
+    unsubscribe = unsubscribe_url or personal_urls(subscriber_id)[0]
+    if token is None:
+        token = tokens.unsubscribe_token(subscriber_id) if subscriber_id is not None else "test"
+    mailto = f"mailto:{settings.NEWSLETTER_UNSUBSCRIBE_MAILTO}?subject=unsubscribe%20{quote(token)}"
     return {
         "List-Unsubscribe": f"<{unsubscribe}>, <{mailto}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -181,8 +223,10 @@ def _context(newsletter, body_html: str, *, personal: bool) -> dict:
 def render_issue(newsletter) -> RenderedIssue:
     """The email of a newsletter with placeholders for every personal part."""
     body_html = markdown_to_html(newsletter.body_markdown)
-    html = css_inline.inline(
-        render_to_string("newsletter/email/issue.html", _context(newsletter, body_html, personal=True))
+    html = shorten_lines(
+        css_inline.inline(
+            render_to_string("newsletter/email/issue.html", _context(newsletter, body_html, personal=True))
+        )
     )
     return RenderedIssue(subject=newsletter.subject, html=html, text=html_to_text(html))
 

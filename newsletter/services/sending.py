@@ -19,19 +19,25 @@ row was marked sends that one message again. No mail protocol lets us do better.
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 import smtplib
 import time
 from datetime import timedelta
+from email.utils import formatdate
+from html import escape
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import sanitize_address
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.models import User
-from newsletter import rendering, selectors
+from newsletter import rendering, selectors, tokens
 from newsletter.models import (
     ChunkStatus,
     Delivery,
@@ -90,6 +96,155 @@ def build_message(
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+class _RawMessage:
+    """What Django's SMTP backend asks of a message: its bytes."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
+        return self.data
+
+
+class PrerenderedEmail(EmailMultiAlternatives):
+    """A recipient's message whose MIME bytes were personalised from the chunk's template."""
+
+    raw: bytes = b""
+    envelope_from: str = ""
+
+    def message(self, *args, **kwargs) -> _RawMessage:
+        return _RawMessage(self.raw)
+
+    def send(self, fail_silently: bool = False) -> int:
+        """Straight onto the chunk's open SMTP connection (what the backend's ``_send`` does,
+        without parsing the same sender address again for every recipient)."""
+        backend = self.get_connection()
+        if backend.connection is None:
+            backend.open()
+        smtp_send(backend.connection, self.envelope_from, self.to[0], self.raw)
+        return 1
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def smtp_send(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """``smtplib.SMTP.sendmail`` for one recipient, with ESMTP PIPELINING (RFC 2920) when offered.
+
+    MAIL, RCPT and DATA go out in one write and their three replies are read together, which
+    halves the round trips per message; on a loopback server the round trips are the cost.
+    ``data`` must have CRLF line ends. Raises the same exceptions as ``sendmail``.
+    """
+    smtp.ehlo_or_helo_if_needed()
+    if not smtp.has_extn("pipelining"):
+        smtp.sendmail(sender, [recipient], data)
+        return
+    smtp.send(f"MAIL FROM:{smtplib.quoteaddr(sender)}\r\nRCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n")
+    mail_reply, rcpt_reply, data_reply = smtp.getreply(), smtp.getreply(), smtp.getreply()
+    if data_reply[0] == 354 and (mail_reply[0] != 250 or rcpt_reply[0] not in (250, 251)):
+        # A server that took DATA although it refused the envelope: end the empty message.
+        smtp.send(b".\r\n")
+        smtp.getreply()
+    if mail_reply[0] != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(mail_reply[0], mail_reply[1], sender)
+    if rcpt_reply[0] not in (250, 251):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused({recipient: rcpt_reply})
+    if data_reply[0] != 354:
+        smtp.rset()
+        raise smtplib.SMTPDataError(*data_reply)
+    payload = _LEADING_DOT.sub(b"..", data)
+    if not payload.endswith(b"\r\n"):
+        payload += b"\r\n"
+    smtp.send(payload + b".\r\n")
+    code, reply = smtp.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+
+
+# Placeholders of the chunk's MIME template that differ between the two parts or live in headers.
+_TO = "imcphto@placeholder.invalid"
+_TEXT_NAME, _TEXT_EVENTS = "IMCPHTEXTNAME", "IMCPHTEXTEVENTS"
+_TOKEN, _MSGID, _DATE, _DELIVERY = "IMCPHTOKEN", "IMCPHMSGID", "IMCPHDATE", "IMCPHDELIVERY"
+
+
+class ChunkMessages:
+    """Makes each recipient's message of one chunk.
+
+    With Django's SMTP backend, the chunk's message is serialised to MIME once, with
+    placeholders, and each recipient's copy is made by byte replacement: the email package's
+    serialisation costs more than the SMTP exchange itself. Every other backend (django-anymail
+    providers, the test backends) gets an ordinary message per recipient.
+    """
+
+    def __init__(self, issue: rendering.RenderedIssue, newsletter_id: int, connection) -> None:
+        from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+
+        self.issue = issue
+        self.newsletter_id = newsletter_id
+        self.connection = connection
+        self.domain = settings.NEWSLETTER_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
+        self.template = None
+        self.envelope_from = sanitize_address(settings.NEWSLETTER_FROM_EMAIL, settings.DEFAULT_CHARSET)
+        if isinstance(connection, SmtpBackend):
+            self.template = self._template()
+
+    def _template(self) -> bytes | None:
+        text = self.issue.text.replace(rendering.NAME, _TEXT_NAME).replace(rendering.EVENTS, _TEXT_EVENTS)
+        headers = rendering.list_headers(None, unsubscribe_url=rendering.UNSUBSCRIBE_URL, token=_TOKEN)
+        headers.update({"Message-ID": f"<{_MSGID}>", "Date": _DATE, "X-IMC-Delivery": _DELIVERY})
+        message = EmailMultiAlternatives(
+            subject=self.issue.subject, body=text, from_email=settings.NEWSLETTER_FROM_EMAIL, to=[_TO], headers=headers
+        )
+        message.attach_alternative(self.issue.html, "text/html")
+        raw = message.message().as_bytes(linesep="\r\n")
+        # Byte replacement is only sound for 8bit parts without long lines (nothing encoded).
+        if raw.count(b"Content-Transfer-Encoding: 8bit") != 2 or max(map(len, raw.split(b"\r\n"))) > 900:
+            logger.info("Newsletter %s: MIME template not usable, building each message", self.newsletter_id)
+            return None
+        return raw
+
+    def make(self, *, to: str, name: str, subscriber_id: int, delivery_id: int, events: tuple[str, str]):
+        name = " ".join((name or "").split())
+        if self.template is None or not to.isascii():
+            message = build_message(
+                self.issue,
+                to=to,
+                name=name,
+                subscriber_id=subscriber_id,
+                events=events,
+                connection=self.connection,
+                extra_headers={"X-IMC-Delivery": str(delivery_id)},
+            )
+            message.metadata = {"delivery_id": str(delivery_id)}
+            return message
+        token = tokens.unsubscribe_token(subscriber_id)
+        unsubscribe, preferences = rendering.personal_urls(subscriber_id)
+        replacements = (
+            (_TO, to),
+            (rendering.UNSUBSCRIBE_URL, unsubscribe),
+            (rendering.PREFERENCES_URL, preferences),
+            (_TOKEN, quote(token)),
+            (rendering.NAME, escape(name) if name else "there"),
+            (_TEXT_NAME, name or "there"),
+            (rendering.EVENTS, events[0]),
+            (_TEXT_EVENTS, events[1]),
+            (_MSGID, f"nl{self.newsletter_id}.{delivery_id}.{secrets.token_hex(6)}@{self.domain}"),
+            (_DATE, formatdate(localtime=True)),
+            (_DELIVERY, str(delivery_id)),
+        )
+        raw = self.template
+        for placeholder, value in replacements:
+            raw = raw.replace(placeholder.encode(), value.replace("\r", "").replace("\n", "\r\n").encode())
+        message = PrerenderedEmail(
+            subject=self.issue.subject, from_email=settings.NEWSLETTER_FROM_EMAIL, to=[to], connection=self.connection
+        )
+        message.raw = raw
+        message.envelope_from = self.envelope_from
+        return message
 
 
 def newsletter_send_test(*, newsletter: Newsletter, to_user: User) -> None:
@@ -327,6 +482,7 @@ def chunk_send(*, chunk_id: int) -> int:
     stopped = False
     try:
         mail.open()
+        factory = ChunkMessages(issue, newsletter.pk, mail)
         for start in range(0, len(deliveries), STATUS_BATCH):
             batch = deliveries[start : start + STATUS_BATCH]
             # Re-read, right before sending, who still receives mail and whether the issue is
@@ -353,7 +509,7 @@ def chunk_send(*, chunk_id: int) -> int:
                     grant = limiter.grant_size(len(todo))
                     _wait(limiter.reserve(grant), chunk)
                 grant -= 1
-                sent += _send_one(mail, issue, newsletter, delivery, events_cache)
+                sent += _send_one(factory, newsletter, delivery, events_cache)
     except Exception:
         _release(chunk)
         raise
@@ -384,19 +540,15 @@ def _wait(seconds: float, chunk: SendChunk) -> None:
             SendChunk.objects.filter(pk=chunk.pk).update(heartbeat_at=timezone.now())
 
 
-def _send_one(mail, issue, newsletter: Newsletter, delivery: Delivery, events_cache: dict) -> int:
+def _send_one(factory: ChunkMessages, newsletter: Newsletter, delivery: Delivery, events_cache: dict) -> int:
     subscriber = delivery.subscriber
-    message = build_message(
-        issue,
+    message = factory.make(
         to=subscriber.email,
         name=subscriber.name,
         subscriber_id=delivery.subscriber_id,
+        delivery_id=delivery.pk,
         events=_events_for(newsletter, subscriber.district_id, events_cache),
-        connection=mail,
-        extra_headers={"X-IMC-Delivery": str(delivery.pk)},
     )
-    # Providers behind django-anymail hand this back in their tracking webhooks.
-    message.metadata = {"delivery_id": str(delivery.pk)}
     try:
         message.send()
     except Exception as exc:
@@ -418,12 +570,13 @@ def _send_one(mail, issue, newsletter: Newsletter, delivery: Delivery, events_ca
         )
         subscriber_suppress(email=subscriber.email, reason=SuppressionReason.REFUSED, detail=refusal)
         return 0
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.SENT,
-        sent_at=timezone.now(),
-        attempts=F("attempts") + 1,
-        provider_message_id=_message_id(message),
-    )
+    # The mark that matters most: one short statement, committed as soon as the server accepted.
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Delivery._meta.db_table} SET status = %s, sent_at = %s, attempts = attempts + 1, "
+            "provider_message_id = %s WHERE id = %s",
+            [DeliveryStatus.SENT.value, timezone.now(), _message_id(message), delivery.pk],
+        )
     return 1
 
 

@@ -86,7 +86,7 @@ def test_a_send_to_2000_survives_a_killed_worker_everyone_once_unsubscribed_nobo
     after_kill = [address for m in messages[received_before_kill:] for address in m.recipients]
     assert not unsubscribed & set(after_kill)
     assert not unsubscribed & set(counts)  # they were unsubscribed before their turn: nothing at all
-    assert all("List-Unsubscribe=One-Click" == m.header("List-Unsubscribe-Post") for m in messages)
+    assert all(m.header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click" for m in messages)
     assert Delivery.objects.filter(newsletter=newsletter, status=DeliveryStatus.SENT).count() == 1980
     assert Delivery.objects.filter(newsletter=newsletter, status=DeliveryStatus.SKIPPED).count() == 20
 
