@@ -187,7 +187,9 @@ def personal_urls(subscriber_id: int | None) -> tuple[str, str]:
     )
 
 
-def list_headers(subscriber_id: int | None, unsubscribe_url: str | None = None, token: str | None = None) -> dict[str, str]:
+def list_headers(
+    subscriber_id: int | None, unsubscribe_url: str | None = None, token: str | None = None
+) -> dict[str, str]:
     """RFC 2369 / RFC 8058 headers: an https one-click URL and a mailto, plus List-Id."""
     unsubscribe = unsubscribe_url or personal_urls(subscriber_id)[0]
     if token is None:

@@ -6,9 +6,17 @@ import logging
 from dataclasses import dataclass
 from importlib import import_module
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 
-from newsletter.models import Delivery, DeliveryStatus, Newsletter, Subscriber, SubscriberQuerySet
+from newsletter.models import (
+    ChunkStatus,
+    Delivery,
+    DeliveryStatus,
+    Newsletter,
+    SendChunk,
+    Subscriber,
+    SubscriberQuerySet,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,20 +63,31 @@ class Progress:
 
 
 def progress(newsletter: Newsletter) -> Progress:
-    counts = dict(
-        Delivery.objects.filter(newsletter=newsletter)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
+    """Exact numbers from the chunks: done chunks carry their counts, untouched ones are all
+    pending, and only the few chunks being sent (or retried) have their rows counted."""
+    chunks = SendChunk.objects.filter(newsletter=newsletter)
+    done = chunks.filter(status=ChunkStatus.DONE).aggregate(
+        sent=Sum("sent_count"), failed=Sum("failed_count"), skipped=Sum("skipped_count")
     )
-    total = sum(counts.values())
-    return Progress(
-        total=total,
-        sent=counts.get(DeliveryStatus.SENT, 0),
-        failed=counts.get(DeliveryStatus.FAILED, 0),
-        skipped=counts.get(DeliveryStatus.SKIPPED, 0),
-        pending=counts.get(DeliveryStatus.PENDING, 0),
+    untouched = chunks.filter(status=ChunkStatus.QUEUED, attempts=0).aggregate(size=Sum("size"))["size"] or 0
+    busy = list(
+        chunks.exclude(status=ChunkStatus.DONE)
+        .exclude(status=ChunkStatus.QUEUED, attempts=0)
+        .values_list("number", flat=True)
     )
+    counts: dict[str, int] = {}
+    if busy:
+        counts = dict(
+            Delivery.objects.filter(newsletter=newsletter, chunk__in=busy)
+            .values_list("status")
+            .annotate(n=Count("pk"))
+            .values_list("status", "n")
+        )
+    sent = (done["sent"] or 0) + counts.get(DeliveryStatus.SENT, 0)
+    failed = (done["failed"] or 0) + counts.get(DeliveryStatus.FAILED, 0)
+    skipped = (done["skipped"] or 0) + counts.get(DeliveryStatus.SKIPPED, 0)
+    pending = untouched + counts.get(DeliveryStatus.PENDING, 0)
+    return Progress(total=sent + failed + skipped + pending, sent=sent, failed=failed, skipped=skipped, pending=pending)
 
 
 @dataclass

@@ -123,8 +123,10 @@ def baseline(n: int, port: int) -> float:
     from newsletter.services.sending import build_message
 
     issue = rendering.render_issue(make_issue())
-    payload = build_message(issue, to="reader1@bench.invalid", name="Reader 1", subscriber_id=1).message().as_bytes(
-        linesep="\r\n"
+    payload = (
+        build_message(issue, to="reader1@bench.invalid", name="Reader 1", subscriber_id=1)
+        .message()
+        .as_bytes(linesep="\r\n")
     )
     sender = settings.NEWSLETTER_FROM_EMAIL
     client = smtplib.SMTP("127.0.0.1", port)
@@ -160,7 +162,9 @@ class Workers:
             ]  # fmt: skip
             log = open(ROOT / f".bench-worker-{i}.log", "wb")  # noqa: SIM115 - lives as long as the worker
             self.popen.append(
-                subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                subprocess.Popen(
+                    command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
             )
         time.sleep(4)  # let the pool processes start and import Django
 
@@ -262,10 +266,14 @@ def main() -> None:
     finally:
         os.killpg(sink.pid, signal.SIGTERM)
     print()
-    print(f"Machine: {platform.node()} · {os.cpu_count()} CPUs · {platform.platform()} · Python {platform.python_version()}")
+    print(
+        f"Machine: {platform.node()} · {os.cpu_count()} CPUs · {platform.platform()} · Python {platform.python_version()}"
+    )
     print(f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · workers: {args.processes} x prefork {args.concurrency}")
     print()
-    print("| N | baseline smtplib msg/s | pipeline msg/s (end to end) | ratio | send phase msg/s | delivery rows written | worker peak RSS per process / all |")
+    print(
+        "| N | baseline smtplib msg/s | pipeline msg/s (end to end) | ratio | send phase msg/s | delivery rows written | worker peak RSS per process / all |"
+    )
     print("|---|---|---|---|---|---|---|")
     for n, base, run in results:
         print(
@@ -276,7 +284,9 @@ def main() -> None:
         n, base, run = results[-1]
         print(f"\nProjected 1,000,000-recipient send at the N={n:,} rate: {1_000_000 / run['rate'] / 60:.1f} minutes")
         if len(results) > 1:
-            print(f"Peak memory N={results[-1][0]:,} / N={results[0][0]:,}: {results[-1][2]['peak_one_mb'] / results[0][2]['peak_one_mb']:.2f}x")
+            print(
+                f"Peak memory N={results[-1][0]:,} / N={results[0][0]:,}: {results[-1][2]['peak_one_mb'] / results[0][2]['peak_one_mb']:.2f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import sanitize_address
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Count, F, Max
 from django.utils import timezone
 
 from accounts.models import User
@@ -324,9 +324,8 @@ def newsletter_cancel(*, newsletter: Newsletter) -> Newsletter:
         (NewsletterStatus.SCHEDULED, NewsletterStatus.SENDING, NewsletterStatus.PAUSED),
         NewsletterStatus.CANCELLED,
     )
-    SendChunk.objects.filter(newsletter=newsletter).exclude(status=ChunkStatus.DONE).update(
-        status=ChunkStatus.DONE, done_at=timezone.now()
-    )
+    # A worker in the middle of a chunk stops at its next status check and puts it back;
+    # chunks of a cancelled issue are never handed out again.
     return newsletter
 
 
@@ -523,11 +522,27 @@ def chunk_send(*, chunk_id: int) -> int:
     if stopped:
         _release(chunk)
         return sent
-    SendChunk.objects.filter(pk=chunk.pk, status=ChunkStatus.INFLIGHT).update(
-        status=ChunkStatus.DONE, done_at=timezone.now()
-    )
+    _close_chunk(chunk.pk)
     newsletter_maybe_finish(newsletter_id=newsletter.pk)
     return sent
+
+
+def _close_chunk(chunk_id: int) -> None:
+    """Mark a chunk done with its counts, read from its few hundred delivery rows."""
+    chunk = SendChunk.objects.filter(pk=chunk_id).values("newsletter_id", "number").first()
+    counts = dict(
+        Delivery.objects.filter(newsletter_id=chunk["newsletter_id"], chunk=chunk["number"])
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    SendChunk.objects.filter(pk=chunk_id, status=ChunkStatus.INFLIGHT).update(
+        status=ChunkStatus.DONE,
+        done_at=timezone.now(),
+        sent_count=counts.get(DeliveryStatus.SENT, 0),
+        failed_count=counts.get(DeliveryStatus.FAILED, 0),
+        skipped_count=counts.get(DeliveryStatus.SKIPPED, 0),
+    )
 
 
 def _wait(seconds: float, chunk: SendChunk) -> None:

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 def _parts(raw: bytes) -> dict[str, str]:
     parsed = message_from_bytes(raw, policy=policy.default)
-    parts = {part.get_content_type(): part.get_content() for part in parsed.walk() if part.get_content_maintype() == "text"}
+    parts = {
+        part.get_content_type(): part.get_content() for part in parsed.walk() if part.get_content_maintype() == "text"
+    }
     return {"To": str(parsed["To"]), "Subject": str(parsed["Subject"]), **parts}
 
 
@@ -30,9 +32,11 @@ def test_a_prerendered_message_equals_one_built_for_the_recipient(bob, name):
     events = ("<ul><li>Town hall · Lowell</li></ul>", "- Town hall · Lowell")
     fast = factory.make(to=bob.email, name=name, subscriber_id=bob.pk, delivery_id=7, events=events)
     fast_raw = fast.message().as_bytes(linesep="\r\n")
-    slow = build_message(
-        issue, to=bob.email, name=" ".join(name.split()), subscriber_id=bob.pk, events=events
-    ).message().as_bytes(linesep="\r\n")
+    slow = (
+        build_message(issue, to=bob.email, name=" ".join(name.split()), subscriber_id=bob.pk, events=events)
+        .message()
+        .as_bytes(linesep="\r\n")
+    )
     assert _parts(fast_raw) == _parts(slow)
     parsed, reference = message_from_bytes(fast_raw), message_from_bytes(slow)
     for header in ["List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "From"]:
