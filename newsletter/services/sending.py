@@ -348,7 +348,7 @@ def newsletter_prepare(*, newsletter_id: int) -> int:
     and continues after the last subscriber already written.
     """
     chunk_size = settings.NEWSLETTER_CHUNK_SIZE
-    batch_size = chunk_size * 10
+    batch_size = chunk_size * 20
     while True:
         with transaction.atomic():
             newsletter = Newsletter.objects.select_for_update().filter(pk=newsletter_id).first()
@@ -370,16 +370,44 @@ def newsletter_prepare(*, newsletter_id: int) -> int:
                 Newsletter.objects.filter(pk=newsletter.pk).update(prepared=True, recipient_count=total)
                 transaction.on_commit(lambda: _queue_chunks(newsletter_id))
                 return total
+            _write_deliveries(newsletter_id, ids, first_chunk=next_chunk, chunk_size=chunk_size)
             now = timezone.now()
-            for start in range(0, len(ids), chunk_size):
-                part = ids[start : start + chunk_size]
-                Delivery.objects.bulk_create(
-                    [Delivery(newsletter_id=newsletter_id, subscriber_id=sid, chunk=next_chunk) for sid in part],
-                    ignore_conflicts=True,
-                    batch_size=1000,
-                )
-                SendChunk.objects.create(newsletter_id=newsletter_id, number=next_chunk, size=len(part), queued_at=now)
-                next_chunk += 1
+            SendChunk.objects.bulk_create(
+                [
+                    SendChunk(
+                        newsletter_id=newsletter_id,
+                        number=next_chunk + n,
+                        size=len(ids[start : start + chunk_size]),
+                        queued_at=now,
+                    )
+                    for n, start in enumerate(range(0, len(ids), chunk_size))
+                ]
+            )
+
+
+def _write_deliveries(newsletter_id: int, subscriber_ids: list[int], *, first_chunk: int, chunk_size: int) -> None:
+    """One pending delivery per subscriber id, numbered into chunks of ``chunk_size`` in order."""
+    if db_connection.vendor == "postgresql":
+        # One statement per batch instead of thousands of model instances: a million rows in
+        # seconds rather than minutes.
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Delivery._meta.db_table} (newsletter_id, subscriber_id, chunk, status, attempts, "
+                "error, bounced, provider_message_id) "
+                "SELECT %s, s.id, %s + (s.n - 1) / %s, %s, 0, '', false, '' "
+                "FROM unnest(%s::bigint[]) WITH ORDINALITY AS s(id, n) "
+                "ON CONFLICT (newsletter_id, subscriber_id) DO NOTHING",
+                [newsletter_id, first_chunk, chunk_size, DeliveryStatus.PENDING.value, subscriber_ids],
+            )
+        return
+    Delivery.objects.bulk_create(
+        [
+            Delivery(newsletter_id=newsletter_id, subscriber_id=sid, chunk=first_chunk + n // chunk_size)
+            for n, sid in enumerate(subscriber_ids)
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
 
 
 def _queue_chunks(newsletter_id: int) -> int:
