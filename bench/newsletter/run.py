@@ -30,6 +30,7 @@ PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("BENCH_DB", "imc_bench_newsletter")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 SMTP_SINK = os.environ.get("SMTP_SINK", "/usr/sbin/smtp-sink")
+LOAD_BEFORE = ""
 
 
 def free_port() -> int:
@@ -52,7 +53,10 @@ def setup_environment() -> None:
             "DJANGO_SETTINGS_MODULE": "imc.settings",
             "DATABASE_URL": f"{PG}/{DB_NAME}",
             "REDIS_URL": REDIS,
-            "DEBUG": "true",
+            # Production-like: no query log in the workers.
+            "DEBUG": "false",
+            "SECRET_KEY": "bench-only-not-secret",
+            "ALLOWED_HOSTS": "localhost",
             "LOG_LEVEL": "WARNING",
         }
     )
@@ -156,7 +160,7 @@ class Workers:
         }
         for i in range(self.processes):
             command = [
-                sys.executable, "-m", "celery", "-A", "imc", "worker", "--loglevel=WARNING",
+                sys.executable, "-m", "celery", "-A", "imc", "worker", "--loglevel=INFO",
                 f"--concurrency={self.concurrency}", "--pool=prefork", "--without-gossip",
                 "--without-mingle", "--without-heartbeat", f"--hostname=bench{i}-{os.getpid()}@%h",
             ]  # fmt: skip
@@ -166,7 +170,14 @@ class Workers:
                     command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
                 )
             )
-        time.sleep(4)  # let the pool processes start and import Django
+        # Wait until every worker says it is ready, so that start-up is not timed.
+        deadline = time.monotonic() + 120
+        for i in range(self.processes):
+            log = ROOT / f".bench-worker-{i}.log"
+            while b"ready." not in log.read_bytes():
+                if time.monotonic() > deadline:
+                    raise RuntimeError(log.read_text(errors="replace")[-2000:])
+                time.sleep(0.2)
 
     def pids(self) -> list[int]:
         found = []
@@ -243,10 +254,12 @@ def pipeline(n: int, port: int, concurrency: int, processes: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--concurrency", type=int, default=2, help="prefork pool size per worker")
+    parser.add_argument("--concurrency", type=int, default=4, help="prefork pool size per worker")
     parser.add_argument("--processes", type=int, default=1, help="worker processes (each with its pool)")
     args = parser.parse_args()
 
+    global LOAD_BEFORE
+    LOAD_BEFORE = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     setup_environment()
     port = free_port()
     sink = start_sink(port)
@@ -266,13 +279,13 @@ def main() -> None:
     finally:
         os.killpg(sink.pid, signal.SIGTERM)
     print()
-    print(
-        f"Machine: {platform.node()} · {os.cpu_count()} CPUs · {platform.platform()} · Python {platform.python_version()}"
-    )
+    print(f"Machine: {platform.node()} · {os.cpu_count()} CPUs · {platform.platform()}")
+    print(f"Python {platform.python_version()} · load average before the run: {LOAD_BEFORE}")
     print(f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · workers: {args.processes} x prefork {args.concurrency}")
     print()
     print(
-        "| N | baseline smtplib msg/s | pipeline msg/s (end to end) | ratio | send phase msg/s | delivery rows written | worker peak RSS per process / all |"
+        "| N | baseline smtplib msg/s | pipeline msg/s (end to end) | ratio | send phase msg/s "
+        "| delivery rows written | worker peak RSS per process / all |"
     )
     print("|---|---|---|---|---|---|---|")
     for n, base, run in results:
@@ -284,9 +297,8 @@ def main() -> None:
         n, base, run = results[-1]
         print(f"\nProjected 1,000,000-recipient send at the N={n:,} rate: {1_000_000 / run['rate'] / 60:.1f} minutes")
         if len(results) > 1:
-            print(
-                f"Peak memory N={results[-1][0]:,} / N={results[0][0]:,}: {results[-1][2]['peak_one_mb'] / results[0][2]['peak_one_mb']:.2f}x"
-            )
+            growth = results[-1][2]["peak_one_mb"] / results[0][2]["peak_one_mb"]
+            print(f"Peak memory per worker process, N={results[-1][0]:,} / N={results[0][0]:,}: {growth:.2f}x")
 
 
 if __name__ == "__main__":
