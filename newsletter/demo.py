@@ -7,11 +7,13 @@ from django.utils import timezone
 
 from districts.models import District
 from newsletter.models import (
+    ChunkStatus,
     ConsentSource,
     Delivery,
     DeliveryStatus,
     Newsletter,
     NewsletterStatus,
+    SendChunk,
     Subscriber,
     SubscriberStatus,
 )
@@ -65,4 +67,9 @@ def seed(stdout) -> None:
             subscriber=subscriber,
             defaults={"chunk": 0, "status": DeliveryStatus.SENT, "sent_at": now},
         )
+    SendChunk.objects.update_or_create(
+        newsletter=issue,
+        number=0,
+        defaults={"status": ChunkStatus.DONE, "size": len(subscribers), "sent_count": len(subscribers), "done_at": now},
+    )
     stdout.write(f"newsletter: {len(subscribers)} demo subscribers, 1 sent demo issue")

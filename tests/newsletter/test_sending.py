@@ -373,3 +373,45 @@ def test_a_rate_limited_send_takes_as_long_as_the_rate_says(settings, django_cap
     # Reserved two at a time (a tenth of a second's worth): the last pair may start at
     # 22 / 20 = 1.1 s, less the small burst the limiter allows.
     assert elapsed >= 1.1 - BURST_SECONDS - 0.05
+
+
+@pytest.mark.realstack
+def test_the_redis_rate_limiter_is_shared_by_every_process(db):
+    from newsletter.ratelimit import BURST_SECONDS, BUCKET, RedisRateLimiter
+    from tests.realstack import redis_url
+
+    url = redis_url()  # skipped without Redis on a laptop, a failure under CI
+    import redis
+
+    redis.Redis.from_url(url).delete(f"imc:{BUCKET}")
+    first, second = RedisRateLimiter(10.0, url), RedisRateLimiter(10.0, url)  # two workers
+    assert first.reserve(10) == 0.0
+    wait = second.reserve(10)
+    assert 1.0 - BURST_SECONDS - 0.1 <= wait <= 1.0
+
+
+def test_the_anymail_tracking_webhook_suppresses_a_hard_bounce(bob, client, settings):
+    """Through a real provider's webhook view (Postmark's format), not just the signal."""
+    import json
+
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "user:pass"}
+    payload = {
+        "RecordType": "Bounce",
+        "Type": "HardBounce",
+        "TypeCode": 1,
+        "Email": "bob@example.org",
+        "Description": "The server was unable to deliver your message",
+        "Details": "smtp;550 5.1.1 The email account that you tried to reach does not exist.",
+        "BouncedAt": "2026-03-01T10:00:00Z",
+        "MessageID": "00000000-0000-0000-0000-000000000000",
+        "Metadata": {},
+    }
+    response = client.post(
+        "/anymail/postmark/tracking/",
+        json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz",
+    )
+    assert response.status_code == 200
+    bob.refresh_from_db()
+    assert bob.suppressed and bob.suppressed_reason == SuppressionReason.BOUNCE
