@@ -254,7 +254,7 @@ def pipeline(n: int, port: int, concurrency: int, processes: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--concurrency", type=int, default=4, help="prefork pool size per worker")
+    parser.add_argument("--concurrency", type=int, default=2, help="prefork pool size per worker")
     parser.add_argument("--processes", type=int, default=1, help="worker processes (each with its pool)")
     args = parser.parse_args()
 

@@ -19,7 +19,6 @@ row was marked sends that one message again. No mail protocol lets us do better.
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import smtplib
 import time
@@ -50,6 +49,7 @@ from newsletter.models import (
 )
 from newsletter.ratelimit import rate_limiter
 from newsletter.services.subscribers import subscriber_suppress
+from newsletter.smtp import SmtpSession, plain_address
 from outbox.services import email_queue
 
 logger = logging.getLogger(__name__)
@@ -118,57 +118,12 @@ class PrerenderedEmail(EmailMultiAlternatives):
         return _RawMessage(self.raw)
 
     def send(self, fail_silently: bool = False) -> int:
-        """Straight onto the chunk's open SMTP connection (what the backend's ``_send`` does,
-        without parsing the same sender address again for every recipient)."""
+        """Straight onto the SMTP connection, as the backend's ``_send`` would do."""
         backend = self.get_connection()
         if backend.connection is None:
             backend.open()
-        smtp_send(backend.connection, self.envelope_from, self.to[0], self.raw)
+        SmtpSession(backend.connection, self.envelope_from).send(self.to[0], self.raw)
         return 1
-
-
-_LEADING_DOT = re.compile(rb"(?m)^\.")
-_PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+$")
-
-
-def _quote(address: str) -> str:
-    """``smtplib.quoteaddr`` without parsing the common case of a plain address again."""
-    return f"<{address}>" if _PLAIN_ADDRESS.match(address) else smtplib.quoteaddr(address)
-
-
-def smtp_send(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
-    """``smtplib.SMTP.sendmail`` for one recipient, with ESMTP PIPELINING (RFC 2920) when offered.
-
-    MAIL, RCPT and DATA go out in one write and their three replies are read together, which
-    halves the round trips per message; on a loopback server the round trips are the cost.
-    ``data`` must have CRLF line ends. Raises the same exceptions as ``sendmail``.
-    """
-    smtp.ehlo_or_helo_if_needed()
-    if not smtp.has_extn("pipelining"):
-        smtp.sendmail(sender, [recipient], data)
-        return
-    smtp.send(f"MAIL FROM:{_quote(sender)}\r\nRCPT TO:{_quote(recipient)}\r\nDATA\r\n")
-    mail_reply, rcpt_reply, data_reply = smtp.getreply(), smtp.getreply(), smtp.getreply()
-    if data_reply[0] == 354 and (mail_reply[0] != 250 or rcpt_reply[0] not in (250, 251)):
-        # A server that took DATA although it refused the envelope: end the empty message.
-        smtp.send(b".\r\n")
-        smtp.getreply()
-    if mail_reply[0] != 250:
-        smtp.rset()
-        raise smtplib.SMTPSenderRefused(mail_reply[0], mail_reply[1], sender)
-    if rcpt_reply[0] not in (250, 251):
-        smtp.rset()
-        raise smtplib.SMTPRecipientsRefused({recipient: rcpt_reply})
-    if data_reply[0] != 354:
-        smtp.rset()
-        raise smtplib.SMTPDataError(*data_reply)
-    payload = _LEADING_DOT.sub(b"..", data) if data.startswith(b".") or b"\n." in data else data
-    if not payload.endswith(b"\r\n"):
-        payload += b"\r\n"
-    smtp.send(payload + b".\r\n")
-    code, reply = smtp.getreply()
-    if code != 250:
-        raise smtplib.SMTPDataError(code, reply)
 
 
 # Placeholders of the chunk's MIME template that differ between the two parts or live in headers.
@@ -197,6 +152,7 @@ class ChunkMessages:
         self.connection = connection
         self.domain = settings.NEWSLETTER_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
         self.template = None
+        self.session: SmtpSession | None = None
         self.prepared_mark = False
         self.envelope_from = sanitize_address(settings.NEWSLETTER_FROM_EMAIL, settings.DEFAULT_CHARSET)
         if isinstance(connection, SmtpBackend):
@@ -217,9 +173,35 @@ class ChunkMessages:
             return None
         return raw
 
+    def prerendered(self, to: str) -> bool:
+        """Whether this recipient's copy is made from the template (and may be pipelined)."""
+        return self.template is not None and plain_address(to)
+
+    def send(self, message: EmailMultiAlternatives, next_to: str | None) -> None:
+        """Send one message; with the template, over the chunk's pipelined SMTP session,
+        opening the next recipient's envelope in the same round trip."""
+        if not isinstance(message, PrerenderedEmail):
+            message.send()
+            return
+        if self.connection.connection is None:
+            self.connection.open()
+            self.session = None
+        if self.session is None or self.session.smtp is not self.connection.connection:
+            self.session = SmtpSession(self.connection.connection, self.envelope_from)
+        lookahead = next_to if next_to is not None and self.prerendered(next_to) else None
+        self.session.send(message.to[0], message.raw, lookahead)
+
+    def abandon(self) -> None:
+        """Drop a connection left inside a message's data (after an error), without QUIT:
+        the server discards the unfinished message, and QUIT would only be read as data."""
+        if self.session is not None and self.session.open_for is not None:
+            self.session.smtp.close()
+            self.connection.connection = None
+        self.session = None
+
     def make(self, *, to: str, name: str, subscriber_id: int, delivery_id: int, events: tuple[str, str]):
         name = " ".join((name or "").split())
-        if self.template is None or not to.isascii():
+        if not self.prerendered(to):
             message = build_message(
                 self.issue,
                 to=to,
@@ -522,6 +504,7 @@ def chunk_send(*, chunk_id: int) -> int:
                 "provider_message_id = $3 WHERE id = $1"
             )
     mail = get_connection()
+    factory = None
     sent = 0
     stopped = False
     try:
@@ -549,17 +532,22 @@ def chunk_send(*, chunk_id: int) -> int:
                 )
             todo = [d for d in batch if d.subscriber_id in receiving]
             grant = 0
-            for delivery in todo:
+            for position, delivery in enumerate(todo):
                 if grant == 0:
                     grant = limiter.grant_size(len(todo))
                     _wait(limiter.reserve(grant), chunk)
                 grant -= 1
-                sent += _send_one(factory, newsletter, delivery, events_cache)
+                # The next recipient's envelope may open with this message, never across the
+                # status check of the next batch.
+                next_to = todo[position + 1].subscriber.email if position + 1 < len(todo) else None
+                sent += _send_one(factory, newsletter, delivery, events_cache, next_to)
     except Exception:
         _release(chunk)
         raise
     finally:
         try:
+            if factory is not None:
+                factory.abandon()
             mail.close()
         finally:
             if postgres:
@@ -602,7 +590,9 @@ def _wait(seconds: float, chunk: SendChunk) -> None:
             SendChunk.objects.filter(pk=chunk.pk).update(heartbeat_at=timezone.now())
 
 
-def _send_one(factory: ChunkMessages, newsletter: Newsletter, delivery: Delivery, events_cache: dict) -> int:
+def _send_one(
+    factory: ChunkMessages, newsletter: Newsletter, delivery: Delivery, events_cache: dict, next_to: str | None
+) -> int:
     subscriber = delivery.subscriber
     message = factory.make(
         to=subscriber.email,
@@ -612,7 +602,7 @@ def _send_one(factory: ChunkMessages, newsletter: Newsletter, delivery: Delivery
         events=_events_for(newsletter, subscriber.district_id, events_cache),
     )
     try:
-        message.send()
+        factory.send(message, next_to)
     except Exception as exc:
         refusal = _permanent_refusal(exc, subscriber.email)
         if refusal is None and delivery.attempts + 1 < MAX_ATTEMPTS:

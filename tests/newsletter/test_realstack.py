@@ -32,9 +32,20 @@ def _wait_until(predicate, timeout: float, step: float = 0.2, sweep: bool = Fals
     return predicate()
 
 
+@pytest.fixture
+def pipelining_smtp_server():
+    """Like production servers, this one offers PIPELINING, so the chunks pipeline their messages."""
+    from tests.newsletter.test_smtp_pipelining import start_pipelining_sink
+
+    sink, controller = start_pipelining_sink()
+    yield sink
+    controller.stop()
+
+
 def test_a_send_to_2000_survives_a_killed_worker_everyone_once_unsubscribed_nobody(
-    worker_factory, smtp_server, settings
+    worker_factory, pipelining_smtp_server, settings
 ):
+    smtp_server = pipelining_smtp_server
     settings.NEWSLETTER_CHUNK_STALE_SECONDS = 3
     now = timezone.now()
     Subscriber.objects.bulk_create(

@@ -377,7 +377,7 @@ def test_a_rate_limited_send_takes_as_long_as_the_rate_says(settings, django_cap
 
 @pytest.mark.realstack
 def test_the_redis_rate_limiter_is_shared_by_every_process(db):
-    from newsletter.ratelimit import BURST_SECONDS, BUCKET, RedisRateLimiter
+    from newsletter.ratelimit import BUCKET, BURST_SECONDS, RedisRateLimiter
     from tests.realstack import redis_url
 
     url = redis_url()  # skipped without Redis on a laptop, a failure under CI
