@@ -57,3 +57,7 @@ bench-groups: $(STAMP)
 # Needs DATABASE_URL (PostgreSQL; its events tables are emptied) and optionally REDIS_URL.
 bench-events: $(STAMP)
 	$(BIN)/python bench/events/run.py
+
+# Newsletter send: the real pipeline (PostgreSQL, Redis, Celery, SMTP) against a plain smtplib loop.
+bench-newsletter: $(STAMP)
+	$(BIN)/python bench/newsletter/run.py

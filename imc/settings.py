@@ -145,6 +145,7 @@ CELERY_BEAT_SCHEDULE = {
     "groups-purge-relay-messages": {"task": "groups.tasks.purge_relay_messages", "schedule": 24 * 3600.0},
     # Claims due event reminders (rows) and hands them to workers; see events.reminders.
     "events-reminders": {"task": "events.tasks.reminders_tick", "schedule": 60.0},
+    "newsletter-sweep": {"task": "newsletter.tasks.sweep", "schedule": 30.0},
 }
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -266,3 +267,18 @@ EVENTS_REMINDER_MAX_PER_TICK = env_int("EVENTS_REMINDER_MAX_PER_TICK", 5000)
 # taken by a worker that never finished (killed), goes back to pending for the next tick.
 EVENTS_REMINDER_REQUEUE_AFTER_SECONDS = env_int("EVENTS_REMINDER_REQUEUE_AFTER_SECONDS", 300)
 EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS = env_int("EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS", 600)
+
+# --- newsletter ---
+# Sender, List-Id and the mailto of List-Unsubscribe in every newsletter email.
+NEWSLETTER_FROM_EMAIL = env_str("NEWSLETTER_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+NEWSLETTER_LIST_ID = env_str(
+    "NEWSLETTER_LIST_ID", "Indivisible Mass Coalition newsletter <newsletter.indivisiblemass.org>"
+)
+NEWSLETTER_UNSUBSCRIBE_MAILTO = env_str("NEWSLETTER_UNSUBSCRIBE_MAILTO", "unsubscribe@indivisiblemass.org")
+# Recipients per chunk task (one SMTP connection each), and how long a chunk's worker may stay
+# silent before the sweeper hands the chunk to another worker.
+NEWSLETTER_CHUNK_SIZE = env_int("NEWSLETTER_CHUNK_SIZE", 500)
+NEWSLETTER_CHUNK_STALE_SECONDS = env_int("NEWSLETTER_CHUNK_STALE_SECONDS", 120)
+# Subscribe form limits: attempts per hour from one IP address and for one email address.
+NEWSLETTER_SUBSCRIBE_LIMIT_PER_IP = env_int("NEWSLETTER_SUBSCRIBE_LIMIT_PER_IP", 20)
+NEWSLETTER_SUBSCRIBE_LIMIT_PER_ADDRESS = env_int("NEWSLETTER_SUBSCRIBE_LIMIT_PER_ADDRESS", 3)

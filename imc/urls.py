@@ -19,6 +19,8 @@ urlpatterns = [
     path("teams/", include("groups.team_urls")),
     path("events/", include("events.urls")),
     path("newsletter/", include("newsletter.urls")),
+    # Tracking webhooks of the email service (bounces, complaints); see newsletter.receivers.
+    path("anymail/", include("anymail.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class NewsletterConfig(AppConfig):
     name = "newsletter"
+
+    def ready(self) -> None:
+        from anymail.signals import tracking
+
+        from newsletter.receivers import anymail_tracking
+
+        tracking.connect(anymail_tracking, dispatch_uid="newsletter.anymail_tracking")

@@ -88,6 +88,7 @@ def restore_reference_data() -> None:
     Site.objects.update_or_create(
         pk=1, defaults={"domain": "indivisiblemass.org", "name": "Indivisible Mass Coalition"}
     )
+    Site.objects.clear_cache()
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ def free_port() -> int:
 def event_path(env: dict[str, str]) -> str:
     code = (
         "import django; django.setup(); from events.models import Event; "
-        "e = Event.objects.filter(status='published').order_by('starts_at').last(); "
+        "e = Event.objects.filter(slug__startswith='load-').order_by('starts_at').last(); "
         "print(e.get_absolute_url() if e else '')"
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
@@ -87,6 +87,8 @@ def main() -> None:
         "CONN_MAX_AGE": "60",
         "LOG_LEVEL": "WARNING",
     }
+    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], env=env, cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "bench/load/seed.py"], env=env, cwd=ROOT, check=True)
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"], env=env, cwd=ROOT, check=True)
     paths = ["/groups/", event_path(env), "/districts/ma-7/", "/"]
     paths = [p for p in paths if p]

@@ -39,8 +39,17 @@ def page():
         browser.close()
 
 
-def test_a_rep_reaches_the_admin_only_after_the_totp_step(live_server, page, rep_ma3):
+@pytest.fixture
+def rep_with_totp(rep_ma3):
     totp_ensure(user=rep_ma3, secret=STAFF_TOTP_SECRET)
+    return rep_ma3
+
+
+# The database is touched only before the browser starts: inside Playwright's sync API the ORM
+# would open a connection of its own that nothing closes, and PostgreSQL then refuses to drop
+# the test database at the end of the run.
+def test_a_rep_reaches_the_admin_only_after_the_totp_step(live_server, rep_with_totp, page):
+    rep_ma3 = rep_with_totp
     page.goto(f"{live_server.url}/admin/")
     assert page.url.startswith(f"{live_server.url}/accounts/login/")
     page.fill("input[name=login]", rep_ma3.email)

@@ -1,0 +1,82 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from newsletter import selectors
+from newsletter.models import Delivery, Newsletter, Subscriber
+from newsletter.policy import can_compose
+
+
+class CoordinatorOnly:
+    """Coordinators see and manage the newsletter in the admin; nobody else does."""
+
+    def has_module_permission(self, request) -> bool:
+        return can_compose(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return can_compose(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Newsletter)
+class NewsletterAdmin(CoordinatorOnly, admin.ModelAdmin):
+    """Read-only list and detail; composing and sending happen on the staff page it links to."""
+
+    list_display = ["subject", "status", "scheduled_at", "started_at", "sent_at", "recipient_count", "open_page"]
+    list_filter = ["status"]
+    search_fields = ["subject"]
+    readonly_fields = ["open_page", "progress_numbers"]
+    fields = [
+        "open_page",
+        "progress_numbers",
+        "subject",
+        "preheader",
+        "body_markdown",
+        "status",
+        "audience_all",
+        "districts",
+        "include_events",
+        "scheduled_at",
+        "started_at",
+        "sent_at",
+        "recipient_count",
+    ]
+
+    @admin.display(description="Compose, send and watch")
+    def open_page(self, obj: Newsletter) -> str:
+        return format_html('<a href="{}">Open the newsletter page</a>', reverse("newsletter:staff_edit", args=[obj.pk]))
+
+    @admin.display(description="Progress")
+    def progress_numbers(self, obj: Newsletter) -> str:
+        p = selectors.progress(obj)
+        return f"{p.sent} sent, {p.failed} failed, {p.skipped} skipped, {p.pending} remaining of {p.total}"
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "title": "Newsletters (compose at /newsletter/staff/)"}
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(CoordinatorOnly, admin.ModelAdmin):
+    list_display = ["email", "name", "district", "status", "suppressed", "consent_source", "consent_at"]
+    list_filter = ["status", "suppressed", "district", "consent_source"]
+    search_fields = ["email", "name"]
+    list_select_related = ["district"]
+    show_full_result_count = False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(CoordinatorOnly, admin.ModelAdmin):
+    list_display = ["newsletter", "subscriber", "status", "bounced", "sent_at", "error"]
+    list_filter = ["status", "bounced"]
+    raw_id_fields = ["newsletter", "subscriber"]
+    list_select_related = ["newsletter", "subscriber"]
+    show_full_result_count = False

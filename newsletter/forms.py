@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from districts.models import District, Town
+from districts.selectors import place_lookup
+from newsletter.models import ConsentSource, Newsletter
+
+FORM_SOURCES = [ConsentSource.HOME, ConsentSource.FOOTER, ConsentSource.PAGE]
+
+
+class PlaceField(forms.CharField):
+    """A town name or ZIP code, resolved through the one place lookup to a town (or None)."""
+
+    def clean(self, value: str) -> Town | None:
+        value = super().clean(value)
+        if not value:
+            return None
+        lookup = place_lookup(value)
+        if not lookup.found:
+            hint = f" Did you mean {', '.join(lookup.suggestions)}?" if lookup.suggestions else ""
+            raise forms.ValidationError(f"We could not find a Massachusetts town or ZIP code “{value}”.{hint}")
+        return lookup.towns[0]
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    name = forms.CharField(label="Name (optional)", max_length=120, required=False)
+    place = PlaceField(label="Town or ZIP code (optional)", max_length=100, required=False)
+    source = forms.ChoiceField(choices=[(s.value, s.label) for s in FORM_SOURCES], widget=forms.HiddenInput)
+
+    def __init__(self, *args, source: ConsentSource = ConsentSource.PAGE, prefix_id: str = "", **kwargs) -> None:
+        kwargs.setdefault("initial", {})["source"] = source.value
+        if prefix_id:
+            kwargs.setdefault("auto_id", f"id_{prefix_id}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class PreferencesForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=120, required=False)
+    place = PlaceField(
+        label="Town or ZIP code",
+        max_length=100,
+        required=False,
+        help_text="Places you in a congressional district for district news and events. Leave empty for none.",
+    )
+
+
+class NewsletterForm(forms.ModelForm):
+    districts = forms.ModelMultipleChoiceField(
+        queryset=District.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Send only to subscribers of these districts. Leave empty for everyone.",
+    )
+
+    class Meta:
+        model = Newsletter
+        fields = ["subject", "preheader", "body_markdown", "districts", "include_events"]
+        labels = {"body_markdown": "Body (Markdown)"}
+        widgets = {"body_markdown": forms.Textarea(attrs={"rows": 16})}
+        error_messages = {"body_markdown": {"required": "Write the body of the newsletter."}}
+
+
+class ScheduleForm(forms.Form):
+    when = forms.DateTimeField(
+        label="Send at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), input_formats=["%Y-%m-%dT%H:%M"]
+    )
+
+    def clean_when(self):
+        when = self.cleaned_data["when"]
+        if when <= timezone.now():
+            raise forms.ValidationError("Choose a time in the future.")
+        return when

@@ -1,0 +1,166 @@
+"""Reads of the newsletter app: audiences, progress, reports, and events from the events app."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.db.models import Count, Q, Sum
+
+from newsletter.models import (
+    ChunkStatus,
+    Delivery,
+    DeliveryStatus,
+    Newsletter,
+    SendChunk,
+    Subscriber,
+    SubscriberQuerySet,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def audience(newsletter: Newsletter) -> SubscriberQuerySet:
+    """Who this issue goes to if it is sent now: every receiving subscriber, or those of some districts."""
+    subscribers = Subscriber.objects.receiving()
+    if not newsletter.audience_all:
+        subscribers = subscribers.filter(district__in=newsletter.districts.all())
+    return subscribers
+
+
+def audience_count(newsletter: Newsletter) -> int:
+    return audience(newsletter).count()
+
+
+@dataclass
+class Progress:
+    total: int
+    sent: int
+    failed: int
+    skipped: int
+    pending: int
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.skipped
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 0
+        return int(100 * self.done / self.total)
+
+    def as_dict(self) -> dict:
+        return {
+            "total": self.total,
+            "sent": self.sent,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "remaining": self.pending,
+            "percent": self.percent,
+        }
+
+
+def progress(newsletter: Newsletter) -> Progress:
+    """Exact numbers from the chunks: done chunks carry their counts, untouched ones are all
+    pending, and only the few chunks being sent (or retried) have their rows counted."""
+    chunks = SendChunk.objects.filter(newsletter=newsletter)
+    done = chunks.filter(status=ChunkStatus.DONE).aggregate(
+        sent=Sum("sent_count"), failed=Sum("failed_count"), skipped=Sum("skipped_count")
+    )
+    untouched = chunks.filter(status=ChunkStatus.QUEUED, attempts=0).aggregate(size=Sum("size"))["size"] or 0
+    busy = list(
+        chunks.exclude(status=ChunkStatus.DONE)
+        .exclude(status=ChunkStatus.QUEUED, attempts=0)
+        .values_list("number", flat=True)
+    )
+    counts: dict[str, int] = {}
+    if busy:
+        counts = dict(
+            Delivery.objects.filter(newsletter=newsletter, chunk__in=busy)
+            .values_list("status")
+            .annotate(n=Count("pk"))
+            .values_list("status", "n")
+        )
+    sent = (done["sent"] or 0) + counts.get(DeliveryStatus.SENT, 0)
+    failed = (done["failed"] or 0) + counts.get(DeliveryStatus.FAILED, 0)
+    skipped = (done["skipped"] or 0) + counts.get(DeliveryStatus.SKIPPED, 0)
+    pending = untouched + counts.get(DeliveryStatus.PENDING, 0)
+    return Progress(total=sent + failed + skipped + pending, sent=sent, failed=failed, skipped=skipped, pending=pending)
+
+
+@dataclass
+class Report:
+    delivered: int
+    failed: int
+    failure_reasons: list[tuple[str, int]]
+    bounced: int
+    unsubscribed_since: int
+    skipped: int
+    not_sent: int
+
+
+def report(newsletter: Newsletter) -> Report:
+    deliveries = Delivery.objects.filter(newsletter=newsletter)
+    numbers = progress(newsletter)
+    reasons = list(
+        deliveries.filter(status=DeliveryStatus.FAILED)
+        .values_list("error")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .values_list("error", "n")[:20]
+    )
+    since = newsletter.started_at
+    unsubscribed = deliveries.filter(Q(subscriber__unsubscribed_at__gte=since)).count() if since is not None else 0
+    return Report(
+        delivered=numbers.sent,
+        failed=numbers.failed,
+        failure_reasons=reasons,
+        bounced=deliveries.filter(bounced=True).count(),
+        unsubscribed_since=unsubscribed,
+        skipped=numbers.skipped,
+        not_sent=numbers.pending,
+    )
+
+
+@dataclass
+class EventItem:
+    title: str
+    url: str
+    when: object = None
+    place: str = ""
+
+
+def upcoming_events(district_id: int, limit: int = 5) -> list[EventItem]:
+    """Upcoming events of a district, from the events app when it provides them, else [].
+
+    Looked up late, like ``imc.hooks``: the newsletter works with or without the events app.
+    The contract: ``events.selectors.upcoming_in_district(district_id, limit=...)`` returns
+    events with ``title``, ``get_absolute_url()`` and a start time (``starts_at`` or ``start``).
+    """
+    try:
+        module = import_module("events.selectors")
+    except ModuleNotFoundError:
+        return []
+    provider = getattr(module, "upcoming_in_district", None)
+    if provider is None:
+        return []
+    from django.conf import settings
+
+    items = []
+    for event in provider(district_id, limit=limit):
+        url = event.get_absolute_url() if hasattr(event, "get_absolute_url") else ""
+        items.append(
+            EventItem(
+                title=str(getattr(event, "title", event)),
+                url=settings.SITE_URL + url if url.startswith("/") else url,
+                when=getattr(event, "starts_at", None) or getattr(event, "start", None),
+                place=str(getattr(event, "location_name", "") or getattr(event, "town", "") or ""),
+            )
+        )
+    return items
+
+
+def archive() -> list[Newsletter]:
+    return list(Newsletter.objects.published().only("subject", "slug", "preheader", "sent_at"))

@@ -1,0 +1,49 @@
+"""Writes of the newsletter app. Views, admin and tasks call these and nothing else."""
+
+from newsletter.services.bounces import tracking_event_record
+from newsletter.services.compose import newsletter_save
+from newsletter.services.sending import (
+    NotAllowed,
+    chunk_send,
+    newsletter_cancel,
+    newsletter_maybe_finish,
+    newsletter_pause,
+    newsletter_prepare,
+    newsletter_resume,
+    newsletter_schedule,
+    newsletter_send_now,
+    newsletter_send_test,
+    newsletter_sweep,
+    newsletter_unschedule,
+)
+from newsletter.services.subscribers import (
+    subscriber_confirm,
+    subscriber_member_subscribe,
+    subscriber_request,
+    subscriber_suppress,
+    subscriber_unsubscribe,
+    subscriber_update_preferences,
+)
+
+__all__ = [
+    "NotAllowed",
+    "chunk_send",
+    "newsletter_cancel",
+    "newsletter_maybe_finish",
+    "newsletter_pause",
+    "newsletter_prepare",
+    "newsletter_resume",
+    "newsletter_save",
+    "newsletter_schedule",
+    "newsletter_send_now",
+    "newsletter_send_test",
+    "newsletter_sweep",
+    "newsletter_unschedule",
+    "subscriber_confirm",
+    "subscriber_member_subscribe",
+    "subscriber_request",
+    "subscriber_suppress",
+    "subscriber_unsubscribe",
+    "subscriber_update_preferences",
+    "tracking_event_record",
+]

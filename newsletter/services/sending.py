@@ -1,0 +1,692 @@
+"""Sending an issue: delivery rows first, then chunks of a few hundred over one connection each.
+
+What is done is recorded in PostgreSQL, never inferred from the broker:
+
+1. ``newsletter_send_now`` moves the issue to "sending" and queues ``prepare``.
+2. ``newsletter_prepare`` reads the audience in keyset batches and writes one ``Delivery`` per
+   recipient (unique on issue and subscriber) and one ``SendChunk`` per few hundred of them.
+   Only when every row exists does it queue the chunks: nothing leaves before that.
+3. ``chunk_send`` claims a chunk with a conditional update, renders the issue once, and for each
+   pending delivery re-reads whether the subscriber still receives mail, waits for the global
+   rate limiter, sends over one connection and marks the delivery sent at once.
+4. ``newsletter_sweep`` (beat) starts scheduled issues, queues again the chunks whose worker
+   stopped beating (killed) or whose task the broker lost, and closes finished sends.
+
+The trade-off we accept: a worker killed after the server accepted a message but before the
+row was marked sends that one message again. No mail protocol lets us do better.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import smtplib
+import time
+from datetime import timedelta
+from email.utils import formatdate
+from html import escape
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import sanitize_address
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import Count, F, Max
+from django.utils import timezone
+
+from accounts.models import User
+from newsletter import rendering, selectors, tokens
+from newsletter.models import (
+    ChunkStatus,
+    Delivery,
+    DeliveryStatus,
+    Newsletter,
+    NewsletterStatus,
+    SendChunk,
+    Subscriber,
+    SuppressionReason,
+)
+from newsletter.ratelimit import rate_limiter
+from newsletter.services.subscribers import subscriber_suppress
+from newsletter.smtp import SmtpSession, plain_address
+from outbox.services import email_queue
+
+logger = logging.getLogger(__name__)
+
+# Deliveries whose status is re-read together right before they are sent.
+STATUS_BATCH = 25
+MAX_ATTEMPTS = 3
+
+
+class NotAllowed(ValueError):
+    """The issue is not in a state that allows this action."""
+
+
+def _transition(newsletter: Newsletter, allowed_from: tuple[str, ...], to: str, **fields: object) -> Newsletter:
+    """A conditional update: two coordinators pressing buttons at once cannot both win."""
+    changed = Newsletter.objects.filter(pk=newsletter.pk, status__in=allowed_from).update(status=to, **fields)
+    newsletter.refresh_from_db()
+    if not changed:
+        raise NotAllowed(f"This issue is {newsletter.get_status_display().lower()}; that is not possible now.")
+    return newsletter
+
+
+# --- building messages ------------------------------------------------------------------------
+
+
+def build_message(
+    issue: rendering.RenderedIssue,
+    *,
+    to: str,
+    name: str,
+    subscriber_id: int | None,
+    events: tuple[str, str] = ("", ""),
+    connection=None,
+    extra_headers: dict[str, str] | None = None,
+) -> EmailMultiAlternatives:
+    html, text = issue.personalise(name=name, subscriber_id=subscriber_id, events_html=events[0], events_text=events[1])
+    message = EmailMultiAlternatives(
+        subject=issue.subject,
+        body=text,
+        from_email=settings.NEWSLETTER_FROM_EMAIL,
+        to=[to],
+        headers={**rendering.list_headers(subscriber_id), **(extra_headers or {})},
+        connection=connection,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+class _RawMessage:
+    """What Django's SMTP backend asks of a message: its bytes."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
+        return self.data
+
+
+class PrerenderedEmail(EmailMultiAlternatives):
+    """A recipient's message whose MIME bytes were personalised from the chunk's template."""
+
+    raw: bytes = b""
+    envelope_from: str = ""
+
+    def message(self, *args, **kwargs) -> _RawMessage:
+        return _RawMessage(self.raw)
+
+    def send(self, fail_silently: bool = False) -> int:
+        """Straight onto the SMTP connection, as the backend's ``_send`` would do."""
+        backend = self.get_connection()
+        if backend.connection is None:
+            backend.open()
+        SmtpSession(backend.connection, self.envelope_from).send(self.to[0], self.raw)
+        return 1
+
+
+# Placeholders of the chunk's MIME template that differ between the two parts or live in headers.
+_TO = "imcphto@placeholder.invalid"
+_TEXT_NAME, _TEXT_EVENTS = "IMCPHTEXTNAME", "IMCPHTEXTEVENTS"
+_TOKEN, _MSGID, _DATE, _DELIVERY = "IMCPHTOKEN", "IMCPHMSGID", "IMCPHDATE", "IMCPHDELIVERY"
+
+
+_MARK = "newsletter_delivery_mark"
+
+
+class ChunkMessages:
+    """Makes each recipient's message of one chunk.
+
+    With Django's SMTP backend, the chunk's message is serialised to MIME once, with
+    placeholders, and each recipient's copy is made by byte replacement: the email package's
+    serialisation costs more than the SMTP exchange itself. Every other backend (django-anymail
+    providers, the test backends) gets an ordinary message per recipient.
+    """
+
+    def __init__(self, issue: rendering.RenderedIssue, newsletter_id: int, connection) -> None:
+        from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+
+        self.issue = issue
+        self.newsletter_id = newsletter_id
+        self.connection = connection
+        self.domain = settings.NEWSLETTER_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
+        self.template = None
+        self.session: SmtpSession | None = None
+        self.prepared_mark = False
+        self.envelope_from = sanitize_address(settings.NEWSLETTER_FROM_EMAIL, settings.DEFAULT_CHARSET)
+        if isinstance(connection, SmtpBackend):
+            self.template = self._template()
+
+    def _template(self) -> bytes | None:
+        text = self.issue.text.replace(rendering.NAME, _TEXT_NAME).replace(rendering.EVENTS, _TEXT_EVENTS)
+        headers = rendering.list_headers(None, unsubscribe_url=rendering.UNSUBSCRIBE_URL, token=_TOKEN)
+        headers.update({"Message-ID": f"<{_MSGID}>", "Date": _DATE, "X-IMC-Delivery": _DELIVERY})
+        message = EmailMultiAlternatives(
+            subject=self.issue.subject, body=text, from_email=settings.NEWSLETTER_FROM_EMAIL, to=[_TO], headers=headers
+        )
+        message.attach_alternative(self.issue.html, "text/html")
+        raw = message.message().as_bytes(linesep="\r\n")
+        # Byte replacement is only sound for 8bit parts without long lines (nothing encoded).
+        if raw.count(b"Content-Transfer-Encoding: 8bit") != 2 or max(map(len, raw.split(b"\r\n"))) > 900:
+            logger.info("Newsletter %s: MIME template not usable, building each message", self.newsletter_id)
+            return None
+        return raw
+
+    def prerendered(self, to: str) -> bool:
+        """Whether this recipient's copy is made from the template (and may be pipelined)."""
+        return self.template is not None and plain_address(to)
+
+    def send(self, message: EmailMultiAlternatives, next_to: str | None) -> None:
+        """Send one message; with the template, over the chunk's pipelined SMTP session,
+        opening the next recipient's envelope in the same round trip."""
+        if not isinstance(message, PrerenderedEmail):
+            message.send()
+            return
+        if self.connection.connection is None:
+            self.connection.open()
+            self.session = None
+        if self.session is None or self.session.smtp is not self.connection.connection:
+            self.session = SmtpSession(self.connection.connection, self.envelope_from)
+        lookahead = next_to if next_to is not None and self.prerendered(next_to) else None
+        self.session.send(message.to[0], message.raw, lookahead)
+
+    def abandon(self) -> None:
+        """Drop a connection left inside a message's data (after an error), without QUIT:
+        the server discards the unfinished message, and QUIT would only be read as data."""
+        if self.session is not None and self.session.open_for is not None:
+            self.session.smtp.close()
+            self.connection.connection = None
+        self.session = None
+
+    def make(self, *, to: str, name: str, subscriber_id: int, delivery_id: int, events: tuple[str, str]):
+        name = " ".join((name or "").split())
+        if not self.prerendered(to):
+            message = build_message(
+                self.issue,
+                to=to,
+                name=name,
+                subscriber_id=subscriber_id,
+                events=events,
+                connection=self.connection,
+                extra_headers={"X-IMC-Delivery": str(delivery_id)},
+            )
+            message.metadata = {"delivery_id": str(delivery_id)}
+            return message
+        token = tokens.unsubscribe_token(subscriber_id)
+        unsubscribe, preferences = rendering.personal_urls(subscriber_id)
+        replacements = (
+            (_TO, to),
+            (rendering.UNSUBSCRIBE_URL, unsubscribe),
+            (rendering.PREFERENCES_URL, preferences),
+            (_TOKEN, quote(token)),
+            (rendering.NAME, escape(name) if name else "there"),
+            (_TEXT_NAME, name or "there"),
+            (rendering.EVENTS, events[0]),
+            (_TEXT_EVENTS, events[1]),
+            (_MSGID, f"nl{self.newsletter_id}.{delivery_id}.{secrets.token_hex(6)}@{self.domain}"),
+            (_DATE, formatdate(localtime=True)),
+            (_DELIVERY, str(delivery_id)),
+        )
+        raw = self.template
+        for placeholder, value in replacements:
+            raw = raw.replace(placeholder.encode(), value.replace("\r", "").replace("\n", "\r\n").encode())
+        message = PrerenderedEmail(
+            subject=self.issue.subject, from_email=settings.NEWSLETTER_FROM_EMAIL, to=[to], connection=self.connection
+        )
+        message.raw = raw
+        message.envelope_from = self.envelope_from
+        return message
+
+
+def newsletter_send_test(*, newsletter: Newsletter, to_user: User) -> None:
+    """One copy to the coordinator, through the outbox like any other owed email."""
+    issue = rendering.render_issue(newsletter)
+    subscriber = Subscriber.objects.filter(email=to_user.email.lower()).first()
+    subscriber_id = subscriber.pk if subscriber else None
+    events = _events_for(newsletter, subscriber.district_id if subscriber else None, {})
+    html, text = issue.personalise(
+        name=to_user.first_name, subscriber_id=subscriber_id, events_html=events[0], events_text=events[1]
+    )
+    with transaction.atomic():
+        email_queue(
+            kind="newsletter.test",
+            to=to_user.email,
+            subject=f"[TEST] {issue.subject}",
+            body_text=text,
+            body_html=html,
+            headers=rendering.list_headers(subscriber_id),
+        )
+
+
+def _events_for(newsletter: Newsletter, district_id: int | None, cache: dict) -> tuple[str, str]:
+    if not newsletter.include_events or district_id is None:
+        return "", ""
+    if district_id not in cache:
+        cache[district_id] = rendering.render_events_block(selectors.upcoming_events(district_id))
+    return cache[district_id]
+
+
+# --- coordinator actions ------------------------------------------------------------------------
+
+
+def newsletter_schedule(*, newsletter: Newsletter, when) -> Newsletter:
+    if when <= timezone.now():
+        raise NotAllowed("The send time must be in the future.")
+    return _transition(
+        newsletter, (NewsletterStatus.DRAFT, NewsletterStatus.SCHEDULED), NewsletterStatus.SCHEDULED, scheduled_at=when
+    )
+
+
+def newsletter_unschedule(*, newsletter: Newsletter) -> Newsletter:
+    return _transition(newsletter, (NewsletterStatus.SCHEDULED,), NewsletterStatus.DRAFT, scheduled_at=None)
+
+
+def newsletter_send_now(*, newsletter: Newsletter) -> Newsletter:
+    with transaction.atomic():
+        newsletter = _transition(
+            newsletter,
+            (NewsletterStatus.DRAFT, NewsletterStatus.SCHEDULED),
+            NewsletterStatus.SENDING,
+            started_at=timezone.now(),
+        )
+        transaction.on_commit(lambda: _queue_prepare(newsletter.pk))
+    return newsletter
+
+
+def newsletter_pause(*, newsletter: Newsletter) -> Newsletter:
+    """Workers stop before their next message; their chunks wait, queued, for a resume."""
+    return _transition(newsletter, (NewsletterStatus.SENDING,), NewsletterStatus.PAUSED)
+
+
+def newsletter_resume(*, newsletter: Newsletter) -> Newsletter:
+    with transaction.atomic():
+        newsletter = _transition(newsletter, (NewsletterStatus.PAUSED,), NewsletterStatus.SENDING)
+        if newsletter.prepared:
+            transaction.on_commit(lambda: _queue_chunks(newsletter.pk))
+        else:
+            transaction.on_commit(lambda: _queue_prepare(newsletter.pk))
+    return newsletter
+
+
+def newsletter_cancel(*, newsletter: Newsletter) -> Newsletter:
+    """Nothing more leaves; what was sent stays sent, the rest stays pending in the report."""
+    newsletter = _transition(
+        newsletter,
+        (NewsletterStatus.SCHEDULED, NewsletterStatus.SENDING, NewsletterStatus.PAUSED),
+        NewsletterStatus.CANCELLED,
+    )
+    # A worker in the middle of a chunk stops at its next status check and puts it back;
+    # chunks of a cancelled issue are never handed out again.
+    return newsletter
+
+
+# --- preparing the send ------------------------------------------------------------------------
+
+
+def _queue_prepare(newsletter_id: int) -> None:
+    from newsletter.tasks import prepare
+
+    try:
+        prepare.delay(newsletter_id)
+    except Exception:  # noqa: BLE001 - broker away: the sweeper queues it again
+        logger.warning("Broker unavailable; newsletter %s waits for the sweeper", newsletter_id)
+
+
+def newsletter_prepare(*, newsletter_id: int) -> int:
+    """Write every delivery row of the send, in keyset batches; then queue the chunks.
+
+    Safe to run again after a crash, or twice at once: each batch runs under a lock on the issue
+    and continues after the last subscriber already written.
+    """
+    chunk_size = settings.NEWSLETTER_CHUNK_SIZE
+    batch_size = chunk_size * 20
+    while True:
+        with transaction.atomic():
+            newsletter = Newsletter.objects.select_for_update().filter(pk=newsletter_id).first()
+            if newsletter is None or newsletter.prepared or newsletter.status != NewsletterStatus.SENDING:
+                return 0
+            done = Delivery.objects.filter(newsletter=newsletter).aggregate(
+                last=Max("subscriber_id"), chunk=Max("chunk")
+            )
+            last = done["last"] or 0
+            next_chunk = 0 if done["chunk"] is None else done["chunk"] + 1
+            ids = list(
+                selectors.audience(newsletter)
+                .filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                total = Delivery.objects.filter(newsletter=newsletter).count()
+                Newsletter.objects.filter(pk=newsletter.pk).update(prepared=True, recipient_count=total)
+                transaction.on_commit(lambda: _queue_chunks(newsletter_id))
+                return total
+            _write_deliveries(newsletter_id, ids, first_chunk=next_chunk, chunk_size=chunk_size)
+            now = timezone.now()
+            SendChunk.objects.bulk_create(
+                [
+                    SendChunk(
+                        newsletter_id=newsletter_id,
+                        number=next_chunk + n,
+                        size=len(ids[start : start + chunk_size]),
+                        queued_at=now,
+                    )
+                    for n, start in enumerate(range(0, len(ids), chunk_size))
+                ]
+            )
+
+
+def _write_deliveries(newsletter_id: int, subscriber_ids: list[int], *, first_chunk: int, chunk_size: int) -> None:
+    """One pending delivery per subscriber id, numbered into chunks of ``chunk_size`` in order."""
+    if db_connection.vendor == "postgresql":
+        # One statement per batch instead of thousands of model instances: a million rows in
+        # seconds rather than minutes.
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Delivery._meta.db_table} (newsletter_id, subscriber_id, chunk, status, attempts, "
+                "error, bounced, provider_message_id) "
+                "SELECT %s, s.id, %s + (s.n - 1) / %s, %s, 0, '', false, '' "
+                "FROM unnest(%s::bigint[]) WITH ORDINALITY AS s(id, n) "
+                "ON CONFLICT (newsletter_id, subscriber_id) DO NOTHING",
+                [newsletter_id, first_chunk, chunk_size, DeliveryStatus.PENDING.value, subscriber_ids],
+            )
+        return
+    Delivery.objects.bulk_create(
+        [
+            Delivery(newsletter_id=newsletter_id, subscriber_id=sid, chunk=first_chunk + n // chunk_size)
+            for n, sid in enumerate(subscriber_ids)
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+
+
+def _queue_chunks(newsletter_id: int) -> int:
+    """Hand every queued chunk of a sending issue to the workers."""
+    from newsletter.tasks import send_chunk
+
+    if not Newsletter.objects.filter(pk=newsletter_id, status=NewsletterStatus.SENDING).exists():
+        return 0
+    ids = list(
+        SendChunk.objects.filter(newsletter_id=newsletter_id, status=ChunkStatus.QUEUED)
+        .order_by("number")
+        .values_list("pk", flat=True)
+    )
+    SendChunk.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+    try:
+        for chunk_id in ids:
+            send_chunk.delay(chunk_id)
+    except Exception:  # noqa: BLE001 - broker away: the sweeper queues them again
+        logger.warning("Broker unavailable; chunks of newsletter %s wait for the sweeper", newsletter_id)
+    newsletter_maybe_finish(newsletter_id=newsletter_id)
+    return len(ids)
+
+
+# --- sending one chunk -------------------------------------------------------------------------
+
+
+def _claim(chunk_id: int) -> SendChunk | None:
+    now = timezone.now()
+    claimed = SendChunk.objects.filter(
+        pk=chunk_id, status=ChunkStatus.QUEUED, newsletter__status=NewsletterStatus.SENDING
+    ).update(status=ChunkStatus.INFLIGHT, heartbeat_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    return SendChunk.objects.select_related("newsletter").get(pk=chunk_id)
+
+
+def _release(chunk: SendChunk) -> None:
+    SendChunk.objects.filter(pk=chunk.pk, status=ChunkStatus.INFLIGHT).update(
+        status=ChunkStatus.QUEUED, queued_at=timezone.now()
+    )
+
+
+def _permanent_refusal(exc: Exception, address: str) -> str | None:
+    """The server's reason when it refused this recipient for good (5xx), else None."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        for code, reason in exc.recipients.values():
+            if code >= 500:
+                text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+                return f"{code} {text}"
+        return None
+    try:
+        from anymail.exceptions import AnymailRecipientsRefused
+    except ImportError:  # pragma: no cover - anymail is a dependency
+        return None
+    if isinstance(exc, AnymailRecipientsRefused):
+        return str(exc)[:300]
+    return None
+
+
+def _anymail_refusal(message: EmailMultiAlternatives, address: str) -> str | None:
+    status = getattr(message, "anymail_status", None)
+    if status is None or not getattr(status, "recipients", None):
+        return None
+    recipient = status.recipients.get(address)
+    if recipient is not None and recipient.status in ("rejected", "invalid"):
+        return f"{recipient.status} by the provider"
+    return None
+
+
+def _message_id(message: EmailMultiAlternatives) -> str:
+    status = getattr(message, "anymail_status", None)
+    return (getattr(status, "message_id", None) or "")[:200] if status is not None else ""
+
+
+def chunk_send(*, chunk_id: int) -> int:
+    """Send the pending deliveries of one chunk. Returns how many this call sent."""
+    chunk = _claim(chunk_id)
+    if chunk is None:
+        return 0
+    newsletter = chunk.newsletter
+    issue = rendering.render_issue(newsletter)
+    events_cache: dict = {}
+    limiter = rate_limiter()
+    deliveries = list(
+        Delivery.objects.filter(newsletter=newsletter, chunk=chunk.number, status=DeliveryStatus.PENDING)
+        .select_related("subscriber")
+        .only("pk", "attempts", "subscriber__email", "subscriber__name", "subscriber__district_id")
+        .order_by("pk")
+    )
+    postgres = db_connection.vendor == "postgresql"
+    if postgres:
+        # Marks are committed per message; not waiting for the WAL flush of each one makes
+        # them cheap. Only a crash of the database server itself (not of a worker) could lose
+        # the last few marks, and with them send those messages again. A prepared statement
+        # spares the server parsing and planning the same UPDATE for every message.
+        with db_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
+            cursor.execute("DEALLOCATE ALL")
+            cursor.execute(
+                f"PREPARE {_MARK} (bigint, timestamptz, varchar) AS UPDATE {Delivery._meta.db_table} "
+                f"SET status = '{DeliveryStatus.SENT.value}', sent_at = $2, attempts = attempts + 1, "
+                "provider_message_id = $3 WHERE id = $1"
+            )
+    mail = get_connection()
+    factory = None
+    sent = 0
+    stopped = False
+    try:
+        mail.open()
+        factory = ChunkMessages(issue, newsletter.pk, mail)
+        factory.prepared_mark = postgres
+        for start in range(0, len(deliveries), STATUS_BATCH):
+            batch = deliveries[start : start + STATUS_BATCH]
+            # Re-read, right before sending, who still receives mail and whether the issue is
+            # still sending: an unsubscribe or a pause takes effect within a few messages.
+            status = Newsletter.objects.filter(pk=newsletter.pk).values_list("status", flat=True).first()
+            if status != NewsletterStatus.SENDING:
+                stopped = True
+                break
+            SendChunk.objects.filter(pk=chunk.pk).update(heartbeat_at=timezone.now())
+            receiving = set(
+                Subscriber.objects.receiving()
+                .filter(pk__in=[d.subscriber_id for d in batch])
+                .values_list("pk", flat=True)
+            )
+            skipped = [d.pk for d in batch if d.subscriber_id not in receiving]
+            if skipped:
+                Delivery.objects.filter(pk__in=skipped, status=DeliveryStatus.PENDING).update(
+                    status=DeliveryStatus.SKIPPED
+                )
+            todo = [d for d in batch if d.subscriber_id in receiving]
+            grant = 0
+            for position, delivery in enumerate(todo):
+                if grant == 0:
+                    grant = limiter.grant_size(len(todo))
+                    _wait(limiter.reserve(grant), chunk)
+                grant -= 1
+                # The next recipient's envelope may open with this message, never across the
+                # status check of the next batch.
+                next_to = todo[position + 1].subscriber.email if position + 1 < len(todo) else None
+                sent += _send_one(factory, newsletter, delivery, events_cache, next_to)
+    except Exception:
+        _release(chunk)
+        raise
+    finally:
+        try:
+            if factory is not None:
+                factory.abandon()
+            mail.close()
+        finally:
+            if postgres:
+                with db_connection.cursor() as cursor:
+                    cursor.execute("RESET synchronous_commit")
+                    cursor.execute(f"DEALLOCATE {_MARK}")
+    if stopped:
+        _release(chunk)
+        return sent
+    _close_chunk(chunk.pk)
+    newsletter_maybe_finish(newsletter_id=newsletter.pk)
+    return sent
+
+
+def _close_chunk(chunk_id: int) -> None:
+    """Mark a chunk done with its counts, read from its few hundred delivery rows."""
+    chunk = SendChunk.objects.filter(pk=chunk_id).values("newsletter_id", "number").first()
+    counts = dict(
+        Delivery.objects.filter(newsletter_id=chunk["newsletter_id"], chunk=chunk["number"])
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    SendChunk.objects.filter(pk=chunk_id, status=ChunkStatus.INFLIGHT).update(
+        status=ChunkStatus.DONE,
+        done_at=timezone.now(),
+        sent_count=counts.get(DeliveryStatus.SENT, 0),
+        failed_count=counts.get(DeliveryStatus.FAILED, 0),
+        skipped_count=counts.get(DeliveryStatus.SKIPPED, 0),
+    )
+
+
+def _wait(seconds: float, chunk: SendChunk) -> None:
+    """Sleep for the rate limiter, beating the chunk's heart so the sweeper leaves it alone."""
+    while seconds > 0:
+        step = min(seconds, 5.0)
+        time.sleep(step)
+        seconds -= step
+        if seconds > 0:
+            SendChunk.objects.filter(pk=chunk.pk).update(heartbeat_at=timezone.now())
+
+
+def _send_one(
+    factory: ChunkMessages, newsletter: Newsletter, delivery: Delivery, events_cache: dict, next_to: str | None
+) -> int:
+    subscriber = delivery.subscriber
+    message = factory.make(
+        to=subscriber.email,
+        name=subscriber.name,
+        subscriber_id=delivery.subscriber_id,
+        delivery_id=delivery.pk,
+        events=_events_for(newsletter, subscriber.district_id, events_cache),
+    )
+    try:
+        factory.send(message, next_to)
+    except Exception as exc:
+        refusal = _permanent_refusal(exc, subscriber.email)
+        if refusal is None and delivery.attempts + 1 < MAX_ATTEMPTS:
+            # A connection problem: try the rest of the chunk later on a fresh connection.
+            Delivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1, error=str(exc)[:300])
+            raise
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.FAILED, attempts=F("attempts") + 1, error=(refusal or str(exc))[:300]
+        )
+        if refusal is not None:
+            subscriber_suppress(email=subscriber.email, reason=SuppressionReason.REFUSED, detail=refusal)
+        return 0
+    refusal = _anymail_refusal(message, subscriber.email)
+    if refusal is not None:
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.FAILED, attempts=F("attempts") + 1, error=refusal
+        )
+        subscriber_suppress(email=subscriber.email, reason=SuppressionReason.REFUSED, detail=refusal)
+        return 0
+    # The mark that matters most: one short statement, committed as soon as the server accepted.
+    with db_connection.cursor() as cursor:
+        if factory.prepared_mark:
+            cursor.execute(f"EXECUTE {_MARK} (%s, %s, %s)", [delivery.pk, timezone.now(), _message_id(message)])
+        else:
+            cursor.execute(
+                f"UPDATE {Delivery._meta.db_table} SET status = %s, sent_at = %s, attempts = attempts + 1, "
+                "provider_message_id = %s WHERE id = %s",
+                [DeliveryStatus.SENT.value, timezone.now(), _message_id(message), delivery.pk],
+            )
+    return 1
+
+
+def newsletter_maybe_finish(*, newsletter_id: int) -> bool:
+    """Close a send once it is prepared and every chunk is done."""
+    if SendChunk.objects.filter(newsletter_id=newsletter_id).exclude(status=ChunkStatus.DONE).exists():
+        return False
+    return bool(
+        Newsletter.objects.filter(pk=newsletter_id, status=NewsletterStatus.SENDING, prepared=True).update(
+            status=NewsletterStatus.SENT, sent_at=timezone.now()
+        )
+    )
+
+
+# --- the sweeper -------------------------------------------------------------------------------
+
+
+def newsletter_sweep(*, now=None) -> dict[str, int]:
+    """Start due scheduled issues; recover chunks whose worker died or whose task was lost."""
+    from newsletter.tasks import send_chunk
+
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.NEWSLETTER_CHUNK_STALE_SECONDS)
+    report = {"started": 0, "requeued": 0, "prepared": 0}
+    for newsletter in Newsletter.objects.filter(status=NewsletterStatus.SCHEDULED, scheduled_at__lte=now):
+        try:
+            newsletter_send_now(newsletter=newsletter)
+            report["started"] += 1
+        except NotAllowed:
+            continue
+    sending = list(
+        Newsletter.objects.filter(status=NewsletterStatus.SENDING).values_list("pk", "prepared", "started_at")
+    )
+    for newsletter_id, prepared, started_at in sending:
+        if not prepared:
+            if started_at is None or started_at < stale:
+                _queue_prepare(newsletter_id)
+                report["prepared"] += 1
+            continue
+        # A chunk whose worker stopped beating (killed mid-chunk) goes back to the queue.
+        SendChunk.objects.filter(
+            newsletter_id=newsletter_id, status=ChunkStatus.INFLIGHT, heartbeat_at__lt=stale
+        ).update(status=ChunkStatus.QUEUED, queued_at=now - timedelta(days=1))
+        lost = list(
+            SendChunk.objects.filter(newsletter_id=newsletter_id, status=ChunkStatus.QUEUED, queued_at__lt=stale)
+            .order_by("number")
+            .values_list("pk", flat=True)
+        )
+        if lost:
+            SendChunk.objects.filter(pk__in=lost).update(queued_at=now)
+            try:
+                for chunk_id in lost:
+                    send_chunk.delay(chunk_id)
+            except Exception:  # noqa: BLE001 - broker away: next sweep
+                logger.warning("Broker unavailable; %s chunks wait for the next sweep", len(lost))
+            report["requeued"] += len(lost)
+        newsletter_maybe_finish(newsletter_id=newsletter_id)
+    return report

@@ -1,0 +1,152 @@
+"""Public newsletter pages: subscribe, confirm, unsubscribe, preferences, the archive."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from newsletter import rendering, selectors, services, throttle, tokens
+from newsletter.forms import PreferencesForm, SubscribeForm
+from newsletter.models import ConsentSource, Newsletter, Subscriber, SubscriberStatus
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def subscribe(request: HttpRequest) -> HttpResponse:
+    form = SubscribeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        ip = client_ip(request) or "unknown"
+        email = form.cleaned_data["email"]
+        if not (
+            throttle.hit("ip", ip, settings.NEWSLETTER_SUBSCRIBE_LIMIT_PER_IP)
+            and throttle.hit("address", email, settings.NEWSLETTER_SUBSCRIBE_LIMIT_PER_ADDRESS)
+        ):
+            form.add_error(None, "Too many attempts. Please wait an hour and try again.")
+            status = 429
+        else:
+            services.subscriber_request(
+                email=email,
+                name=form.cleaned_data["name"],
+                town=form.cleaned_data["place"],
+                source=ConsentSource(form.cleaned_data["source"]),
+                ip=client_ip(request),
+            )
+            return redirect("newsletter:thanks")
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "newsletter/subscribe.html",
+        {"form": form, "issues": selectors.archive(), "member_subscriber": _member_subscriber(request)},
+        status=status,
+    )
+
+
+def thanks(request: HttpRequest) -> HttpResponse:
+    """The one answer to every subscribe request, known address or not."""
+    return render(request, "newsletter/thanks.html")
+
+
+def _member_subscriber(request: HttpRequest) -> Subscriber | None:
+    if not request.user.is_authenticated:
+        return None
+    return Subscriber.objects.filter(email=request.user.email.lower()).first()
+
+
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners follow links); POST confirms."""
+    subscriber_id = tokens.read_confirm_token(token)
+    if subscriber_id is None or not Subscriber.objects.filter(pk=subscriber_id).exists():
+        return render(request, "newsletter/bad_link.html", status=404)
+    if request.method == "POST":
+        subscriber = services.subscriber_confirm(subscriber_id=subscriber_id, ip=client_ip(request))
+        return render(request, "newsletter/confirmed.html", {"subscriber": subscriber})
+    return render(request, "newsletter/confirm.html", {"token": token})
+
+
+@csrf_exempt
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """RFC 8058: GET shows a confirm button, POST unsubscribes at once.
+
+    No login, cookie or CSRF token: mail programs post ``List-Unsubscribe=One-Click`` here
+    without any of them. The signed token is the proof.
+    """
+    subscriber_id = tokens.read_unsubscribe_token(token)
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first() if subscriber_id is not None else None
+    if subscriber is None:
+        return render(request, "newsletter/bad_link.html", status=404)
+    if request.method == "POST":
+        subscriber = services.subscriber_unsubscribe(subscriber_id=subscriber.pk)
+        return render(
+            request,
+            "newsletter/unsubscribed.html",
+            {"preferences_token": tokens.preferences_token(subscriber.pk)},
+        )
+    return render(
+        request,
+        "newsletter/unsubscribe.html",
+        {"token": token, "already": subscriber.status == SubscriberStatus.UNSUBSCRIBED},
+    )
+
+
+def preferences(request: HttpRequest, token: str) -> HttpResponse:
+    subscriber_id = tokens.read_preferences_token(token)
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first() if subscriber_id is not None else None
+    if subscriber is None:
+        return render(request, "newsletter/bad_link.html", status=404)
+    initial = {"name": subscriber.name, "place": subscriber.town.name if subscriber.town_id else ""}
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.subscriber_update_preferences(
+            subscriber=subscriber, name=form.cleaned_data["name"], town=form.cleaned_data["place"]
+        )
+        messages.success(request, "Your preferences were saved.")
+        return redirect("newsletter:preferences", token=token)
+    return render(
+        request,
+        "newsletter/preferences.html",
+        {
+            "form": form,
+            "subscriber": subscriber,
+            "unsubscribe_token": tokens.unsubscribe_token(subscriber.pk),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def member_subscription(request: HttpRequest) -> HttpResponse:
+    """One click for a signed-in member: subscribe, or unsubscribe."""
+    if request.POST.get("action") == "unsubscribe":
+        subscriber = _member_subscriber(request)
+        if subscriber is not None:
+            services.subscriber_unsubscribe(subscriber_id=subscriber.pk)
+        messages.success(request, "You are unsubscribed from the newsletter.")
+    else:
+        subscriber = services.subscriber_member_subscribe(user=request.user, ip=client_ip(request))
+        if subscriber.suppressed:
+            messages.warning(request, "Mail to your address bounced before, so we cannot send the newsletter to it.")
+        else:
+            messages.success(request, "You are subscribed to the newsletter.")
+    target = request.POST.get("next") or "accounts:profile"
+    if not str(target).startswith("/") or str(target).startswith("//"):
+        target = "accounts:profile"
+    return redirect(target)
+
+
+def archive_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    newsletter = get_object_or_404(Newsletter.objects.published(), slug=slug)
+    return render(
+        request,
+        "newsletter/archive_detail.html",
+        {"newsletter": newsletter, "body_html": rendering.render_public(newsletter)},
+    )

@@ -1,0 +1,102 @@
+"""In a real browser: a coordinator composes, previews, tests and sends; a subscriber unsubscribes."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import re
+
+import pytest
+from django.conf import settings as django_settings
+from django.core import mail
+from django.test import Client
+
+from newsletter.models import Newsletter, NewsletterStatus, Subscriber, SubscriberStatus
+from tests.newsletter.conftest import make_subscriber
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def signed_in_page(browser, live_server, user):
+    """A page whose session belongs to ``user`` (the one place to adapt when staff need 2FA)."""
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(base_url=live_server.url)
+    context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return context.new_page()
+
+
+def test_a_coordinator_composes_previews_tests_and_sends_and_a_subscriber_unsubscribes_in_one_click(
+    browser, live_server, coordinator, settings
+):
+    settings.SITE_URL = live_server.url
+    bob = make_subscriber("bob@example.org", town="Lowell", name="Bob")
+    make_subscriber("carol@example.org", town="Springfield", name="Carol")
+    page = signed_in_page(browser, live_server, coordinator)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    page.goto("/newsletter/staff/new/")
+    page.get_by_label("Subject").fill("Browser issue")
+    page.get_by_label("Body (Markdown)").fill("# Rally on Saturday\n\nBring **signs**.")
+    # The live preview follows the typing, before anything is saved.
+    page.wait_for_function(
+        "() => (document.getElementById('preview-html').srcdoc || '').includes('<strong>signs</strong>')"
+    )
+    assert "Bring signs." in page.locator("#preview-text").inner_text()
+    page.get_by_role("button", name="Save and preview").click()
+    page.wait_for_url(re.compile(r"/newsletter/staff/\d+/$"))
+    newsletter = Newsletter.objects.get(subject="Browser issue")
+    frame = page.frame_locator("#preview-html")
+    assert "Rally on Saturday" in frame.locator("h1").all_inner_texts()[-1]
+
+    page.get_by_role("button", name="Send a test to me").click()
+    page.wait_for_url(re.compile(r"/newsletter/staff/\d+/$"))
+    assert [m.to for m in mail.outbox] == [["cora@example.org"]]
+
+    page.get_by_role("link", name="Send now…").click()
+    assert "2 recipients" in page.locator("#recipient-count").evaluate("el => el.parentElement.textContent")
+    page.get_by_role("button", name="Yes, send to 2 recipients").click()
+    page.wait_for_url(re.compile(r"/newsletter/staff/\d+/$"))
+    page.wait_for_function("() => document.getElementById('progress-fill').textContent.trim() === '100%'")
+    assert page.locator("#progress-sent").inner_text() == "2"
+    assert page.locator("#progress-remaining").inner_text() == "0"
+    newsletter.refresh_from_db()
+    assert newsletter.status == NewsletterStatus.SENT
+    assert sorted(m.to[0] for m in mail.outbox[1:]) == ["bob@example.org", "carol@example.org"]
+    assert errors == []
+
+    # Bob follows the unsubscribe link of the message he received: a button, then done.
+    message = next(m for m in mail.outbox if m.to == ["bob@example.org"])
+    url = re.match(r"<([^>]+)>", message.extra_headers["List-Unsubscribe"]).group(1)
+    visitor = browser.new_context().new_page()
+    visitor.goto(url)
+    assert Subscriber.objects.get(pk=bob.pk).status == SubscriberStatus.CONFIRMED  # a GET changes nothing
+    visitor.get_by_role("button", name="Unsubscribe me").click()
+    visitor.get_by_role("heading", name="You are unsubscribed").wait_for()
+    assert Subscriber.objects.get(pk=bob.pk).status == SubscriberStatus.UNSUBSCRIBED

@@ -1,0 +1,184 @@
+"""Subscribing: double opt-in, no enumeration, rate limits, one click for members, unsubscribe, preferences."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from newsletter.models import ConsentSource, Subscriber, SubscriberStatus
+from newsletter.tokens import preferences_token, unsubscribe_token
+from tests.newsletter.conftest import ma
+from tests.newsletter.helpers import compose, recipients, send_all
+
+pytestmark = pytest.mark.django_db
+
+
+def _subscribe(client, capture, email="new@example.org", **extra):
+    data = {"email": email, "name": "", "place": "", "source": "page", **extra}
+    with capture(execute=True):
+        return client.post("/newsletter/", data, REMOTE_ADDR="203.0.113.7")
+
+
+def _link(body: str, kind: str) -> str:
+    return re.search(rf"https://portal\.example\.org(/newsletter/{kind}/[^/\s]+/)", body).group(1)
+
+
+def test_double_opt_in_only_a_confirmed_subscriber_receives_newsletters(client, django_capture_on_commit_callbacks):
+    response = _subscribe(client, django_capture_on_commit_callbacks, name="Nina", place="01852", source="footer")
+    assert response.status_code == 302 and response["Location"] == "/newsletter/thanks/"
+    subscriber = Subscriber.objects.get(email="new@example.org")
+    assert subscriber.status == SubscriberStatus.PENDING
+    assert (subscriber.consent_source, subscriber.consent_ip) == (ConsentSource.FOOTER, "203.0.113.7")
+    assert subscriber.consent_at is not None and subscriber.district == ma(3)  # 01852 is Lowell
+    [confirmation] = mail.outbox
+    assert confirmation.to == ["new@example.org"] and "Confirm" in confirmation.subject
+    confirm_path = _link(confirmation.body, "confirm")
+
+    mail.outbox.clear()
+    send_all(compose(), django_capture_on_commit_callbacks)
+    assert mail.outbox == []  # not confirmed yet
+
+    assert client.get(confirm_path).status_code == 200  # a link scanner's GET confirms nothing
+    assert Subscriber.objects.get(pk=subscriber.pk).status == SubscriberStatus.PENDING
+    client.post(confirm_path, REMOTE_ADDR="203.0.113.8")
+    subscriber.refresh_from_db()
+    assert (subscriber.status, subscriber.confirmed_ip) == (SubscriberStatus.CONFIRMED, "203.0.113.8")
+
+    send_all(compose("Second issue"), django_capture_on_commit_callbacks)
+    assert recipients() == ["new@example.org"]
+    assert "Hi Nina," in mail.outbox[0].body
+
+
+def test_the_form_answers_the_same_for_a_known_and_an_unknown_address(bob, client, django_capture_on_commit_callbacks):
+    known = _subscribe(client, django_capture_on_commit_callbacks, email="bob@example.org")
+    unknown = _subscribe(client, django_capture_on_commit_callbacks, email="nobody@example.org")
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    bob.refresh_from_db()
+    assert bob.status == SubscriberStatus.CONFIRMED  # nothing changed for Bob
+    by_address = {m.to[0]: m.subject for m in mail.outbox}
+    assert "already subscribed" in by_address["bob@example.org"]
+    assert "Confirm" in by_address["nobody@example.org"]
+
+
+def test_a_suppressed_address_gets_the_same_answer_and_no_mail(client, django_capture_on_commit_callbacks):
+    Subscriber.objects.create(email="bounced@example.org", suppressed=True, suppressed_reason="bounce")
+    response = _subscribe(client, django_capture_on_commit_callbacks, email="bounced@example.org")
+    assert response["Location"] == "/newsletter/thanks/"
+    assert mail.outbox == []
+
+
+def test_an_unknown_place_reenters_the_form_with_an_error_and_writes_nothing(
+    client, django_capture_on_commit_callbacks
+):
+    response = _subscribe(client, django_capture_on_commit_callbacks, place="Atlantis")
+    assert response.status_code == 400
+    assert "could not find a Massachusetts town" in response.content.decode()
+    assert not Subscriber.objects.exists() and mail.outbox == []
+
+
+def test_the_form_is_rate_limited_per_address(client, settings, django_capture_on_commit_callbacks):
+    settings.NEWSLETTER_SUBSCRIBE_LIMIT_PER_ADDRESS = 3
+    codes = [_subscribe(client, django_capture_on_commit_callbacks).status_code for _ in range(4)]
+    assert codes == [302, 302, 302, 429]
+    assert len(mail.outbox) == 3
+
+
+def test_the_form_is_rate_limited_per_ip(client, settings, django_capture_on_commit_callbacks):
+    settings.NEWSLETTER_SUBSCRIBE_LIMIT_PER_IP = 2
+    codes = [
+        _subscribe(client, django_capture_on_commit_callbacks, email=f"n{i}@example.org").status_code for i in range(3)
+    ]
+    assert codes == [302, 302, 429]
+    assert not Subscriber.objects.filter(email="n2@example.org").exists()
+
+
+def test_the_subscribe_form_is_on_the_home_page_the_footer_and_the_newsletter_page(client):
+    home = client.get("/").content.decode()
+    assert 'value="home"' in home and 'value="footer"' in home
+    assert 'id="id_home_email"' in home and 'id="id_footer_email"' in home
+    page = client.get("/newsletter/").content.decode()
+    assert 'name="email"' in page and 'value="page"' in page
+    about = client.get("/about/").content.decode()
+    assert 'value="footer"' in about
+
+
+def test_a_signed_in_member_subscribes_with_one_click_and_manages_it_on_the_profile(client, activist):
+    client.force_login(activist)
+    assert "Subscribe as alice@example.org" in client.get("/accounts/profile/").content.decode()
+    response = client.post("/newsletter/member/", {"action": "subscribe", "next": "/accounts/profile/"})
+    assert response.status_code == 302
+    subscriber = Subscriber.objects.get(email="alice@example.org")
+    assert (subscriber.status, subscriber.consent_source, subscriber.user) == (
+        SubscriberStatus.CONFIRMED,
+        ConsentSource.MEMBER,
+        activist,
+    )
+    assert subscriber.district == ma(3)  # from her home town, Lowell
+    profile = client.get("/accounts/profile/").content.decode()
+    assert "You receive the newsletter" in profile and preferences_token(subscriber.pk) in profile
+    client.post("/newsletter/member/", {"action": "unsubscribe"})
+    subscriber.refresh_from_db()
+    assert subscriber.status == SubscriberStatus.UNSUBSCRIBED
+
+
+def test_the_one_click_member_subscription_needs_a_signed_in_member(client):
+    response = client.post("/newsletter/member/", {"action": "subscribe"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert not Subscriber.objects.exists()
+
+
+def test_unsubscribe_get_shows_a_button_and_unsubscribes_nobody(bob, client):
+    response = client.get(f"/newsletter/unsubscribe/{unsubscribe_token(bob.pk)}/")
+    assert response.status_code == 200 and "Unsubscribe me" in response.content.decode()
+    bob.refresh_from_db()
+    assert bob.status == SubscriberStatus.CONFIRMED
+
+
+def test_one_click_post_unsubscribes_without_login_cookie_or_csrf_token(bob, carol, django_capture_on_commit_callbacks):
+    send_all(compose(), django_capture_on_commit_callbacks)
+    message = next(m for m in mail.outbox if m.to == ["bob@example.org"])
+    url = re.match(r"<([^>]+)>", message.extra_headers["List-Unsubscribe"]).group(1)
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(
+        url.replace("https://portal.example.org", ""),
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    bob.refresh_from_db()
+    assert bob.status == SubscriberStatus.UNSUBSCRIBED and bob.unsubscribed_at is not None
+    mail.outbox.clear()
+    send_all(compose("Next"), django_capture_on_commit_callbacks)
+    assert recipients() == ["carol@example.org"]
+
+
+@pytest.mark.parametrize("token", ["1:forged", "abc", f"{1}"])
+def test_a_forged_unsubscribe_token_changes_nothing(bob, client, token):
+    response = client.post(f"/newsletter/unsubscribe/{token}/")
+    assert response.status_code == 404
+    bob.refresh_from_db()
+    assert bob.status == SubscriberStatus.CONFIRMED
+
+
+def test_the_preferences_link_in_every_email_changes_name_and_district(bob, client, django_capture_on_commit_callbacks):
+    send_all(compose(), django_capture_on_commit_callbacks)
+    path = _link(mail.outbox[0].body, "preferences")
+    assert "bob@example.org" in client.get(path).content.decode()
+    response = client.post(path, {"name": "Robert", "place": "Springfield"})
+    assert response.status_code == 302
+    bob.refresh_from_db()
+    assert (bob.name, bob.district) == ("Robert", ma(1))
+    bad = client.post(path, {"name": "Robert", "place": "Nowhere-ville"})
+    assert bad.status_code == 400
+    bob.refresh_from_db()
+    assert bob.district == ma(1)
+
+
+def test_a_preferences_token_cannot_be_used_to_unsubscribe_somebody(bob, client):
+    response = client.post(f"/newsletter/unsubscribe/{preferences_token(bob.pk)}/")
+    assert response.status_code == 404
+    bob.refresh_from_db()
+    assert bob.status == SubscriberStatus.CONFIRMED
