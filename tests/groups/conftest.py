@@ -16,18 +16,6 @@ from groups.models import Group, GroupStatus
 from tests.conftest import PASSWORD
 
 
-@pytest.fixture(autouse=True)
-def _role_groups(db):
-    """A flushed (transactional, live server) database loses the role groups that a data
-    migration made; the cast's reps and coordinator need them."""
-    from django.contrib.auth.models import Group as AuthGroup
-
-    from accounts.models import Role
-
-    for role in Role:
-        AuthGroup.objects.get_or_create(name=role.value)
-
-
 @pytest.fixture
 def make_group(db):
     def make(
@@ -134,3 +122,20 @@ def bulk_groups(db):
         GroupDistrict.objects.bulk_create(districts)
 
     return make
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium for one test, closed after it.
+
+    Not the session-wide ``tests.browser.chromium``: a module that imports that fixture gets its
+    own copy of it, and two live sync Playwright sessions in one process refuse to start.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
