@@ -125,17 +125,5 @@ def bulk_groups(db):
 
 
 @pytest.fixture
-def browser():
-    """Headless Chromium for one test, closed after it.
-
-    Not the session-wide ``tests.browser.chromium``: a module that imports that fixture gets its
-    own copy of it, and two live sync Playwright sessions in one process refuse to start.
-    """
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import launch
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    return chromium
