@@ -49,6 +49,15 @@ assets:
 	cp node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/leaflet.js static/vendor/leaflet/
 	cp node_modules/leaflet/dist/images/* static/vendor/leaflet/images/
 
+# Groups benchmark at 60 and 6,000 groups (1,000,000 members) on PostgreSQL; see bench/groups/run.py.
+bench-groups: $(STAMP)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/imc_bench_groups} $(BIN)/python bench/groups/run.py
+
+# Events: reminder beat tick and listing at 50,000 events / 2,000,000 reminders and at 1/100.
+# Needs DATABASE_URL (PostgreSQL; its events tables are emptied) and optionally REDIS_URL.
+bench-events: $(STAMP)
+	$(BIN)/python bench/events/run.py
+
 # Newsletter send: the real pipeline (PostgreSQL, Redis, Celery, SMTP) against a plain smtplib loop.
 bench-newsletter: $(STAMP)
 	$(BIN)/python bench/newsletter/run.py

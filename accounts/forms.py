@@ -30,3 +30,22 @@ class ProfileForm(forms.ModelForm):
             hint = f" Did you mean {', '.join(lookup.suggestions)}?" if lookup.suggestions else ""
             raise forms.ValidationError(f"“{value}” was not found in Massachusetts.{hint}")
         return lookup.towns[0]
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="To make sure it is you.",
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

@@ -5,7 +5,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from accounts.models import Role, User
+from accounts.selectors import outbox_rows_for, user_addresses
 from districts.models import Town
+from imc.hooks import user_erase
 
 
 @transaction.atomic
@@ -39,3 +41,18 @@ def user_ensure(
         user.groups.add(Group.objects.get(name=role.value))
     EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
     return user
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete a member's account and everything that names them.
+
+    Memberships, RSVPs and the like go with the user row (their foreign keys cascade); each app's
+    ``erase_user_data`` removes what is keyed otherwise. Outgoing mail to or from their addresses
+    is deleted too, so the mail log keeps no address of theirs; mail still queued for them is
+    never sent.
+    """
+    addresses = user_addresses(user)
+    user_erase(user)
+    outbox_rows_for(addresses).delete()
+    user.delete()

@@ -6,12 +6,16 @@ import datetime
 
 from django.conf import settings
 
+from accounts.mfa import totp_ensure
 from accounts.models import Role
 from accounts.services import user_ensure
 from districts.models import BoardRole, BoardSeat, District, Team, Town
 
 # For local use only; the README lists them.
 DEMO_PASSWORD = "demo-pass-2026"
+# The TOTP secret of every demo staff account (base32; add it to an authenticator app by hand).
+# The admin opens to staff only after a TOTP code. For local use only; the README lists it.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def demo_email(local: str) -> str:
@@ -27,6 +31,7 @@ def seed(stdout) -> None:
         roles=(Role.COORDINATOR,),
         home_town=Town.objects.get(name="Boston"),
     )
+    totp_ensure(user=coordinator, secret=DEMO_TOTP_SECRET)
     term_start = datetime.date(2025, 2, 1)
     for district in District.objects.all():
         rep = user_ensure(
@@ -37,6 +42,7 @@ def seed(stdout) -> None:
             roles=(Role.DISTRICT_REP,),
             home_town=district.primary_towns.order_by("-population").first(),
         )
+        totp_ensure(user=rep, secret=DEMO_TOTP_SECRET)
         BoardSeat.objects.update_or_create(
             district=district,
             role=BoardRole.REPRESENTATIVE,

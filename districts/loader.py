@@ -31,7 +31,7 @@ REGIONS = {
     3: "The Merrimack Valley and north-central Massachusetts, from Lowell to Fitchburg.",
     4: "Boston's south-western suburbs from Newton to Attleboro and Fall River.",
     5: "The inner suburbs north and west of Boston, from Malden to Framingham.",
-    6: "The North Shore and Cape Ann, from Lynn and Salem to Gloucester and Haverhill's edge.",
+    6: "The North Shore and Cape Ann, from Lynn and Salem to Gloucester and Newburyport.",
     7: "Most of Boston with Somerville, Everett, Chelsea and part of Cambridge.",
     8: "The South Shore from South Boston and Quincy to Brockton.",
     9: "The South Coast, Cape Cod and the Islands, from New Bedford to Provincetown.",

@@ -1,1 +1,287 @@
+"""Events, RSVPs, reminders and private calendar feeds.
 
+Writes go through ``events.services`` (and ``events.reminders`` for reminder delivery); the
+models only hold data and small read helpers.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+# The longest an event may last (a multi-day canvass weekend fits); see EventQuerySet.upcoming.
+MAX_EVENT_DAYS = 14
+
+
+class EventType(models.TextChoices):
+    RALLY = "rally", "Rally or protest"
+    TOWN_HALL = "town_hall", "Town hall"
+    GROUP_MEETING = "group_meeting", "Group meeting"
+    PHONE_BANK = "phone_bank", "Phone bank"
+    TEXT_BANK = "text_bank", "Text bank"
+    POSTCARDS = "postcards", "Postcard writing"
+    CANVASS = "canvass", "Canvass"
+    TRAINING = "training", "Training"
+    SOCIAL = "social", "Social"
+    OTHER = "other", "Other"
+
+
+class EventStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Accessibility(models.TextChoices):
+    """Accessibility features an event can offer; the listing filters on each."""
+
+    WHEELCHAIR = "wheelchair", "Wheelchair accessible"
+    ASL = "asl", "ASL interpretation"
+    CHILDCARE = "childcare", "Childcare"
+    TRANSIT = "transit", "Near public transit"
+
+
+class Recurrence(models.TextChoices):
+    NONE = "", "Does not repeat"
+    WEEKLY = "weekly", "Every week"
+    BIWEEKLY = "biweekly", "Every other week"
+    MONTHLY = "monthly", "Monthly on the same weekday (e.g. 2nd Tuesday)"
+
+
+class EventSeries(models.Model):
+    """The rule a recurring event was created from. Each date is its own ``Event``."""
+
+    rule = models.CharField(max_length=10, choices=Recurrence.choices)
+    count = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "event series"
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} × {self.count}"
+
+
+class EventQuerySet(models.QuerySet):
+    def published(self) -> EventQuerySet:
+        return self.filter(status=EventStatus.PUBLISHED)
+
+    def upcoming(self, now: datetime | None = None) -> EventQuerySet:
+        """Events that have not ended yet, soonest first.
+
+        The bound on the start (no event lasts longer than MAX_EVENT_DAYS) lets the
+        (status, starts_at) index skip the years of past events instead of filtering them.
+        """
+        now = now or timezone.now()
+        return self.filter(starts_at__gte=now - timedelta(days=MAX_EVENT_DAYS), ends_at__gte=now).order_by(
+            "starts_at", "pk"
+        )
+
+    def listed(self, now: datetime | None = None) -> EventQuerySet:
+        return self.published().upcoming(now)
+
+    def for_cards(self) -> EventQuerySet:
+        return self.select_related("host_group", "town", "district").prefetch_related("co_hosts")
+
+
+class Event(models.Model):
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    # No host group means the coalition itself hosts it (coordinators run those).
+    host_group = models.ForeignKey(
+        "groups.Group", null=True, blank=True, on_delete=models.PROTECT, related_name="hosted_events"
+    )
+    co_hosts = models.ManyToManyField("groups.Group", blank=True, related_name="cohosted_events")
+    event_type = models.CharField("type", max_length=20, choices=EventType.choices, default=EventType.OTHER)
+    starts_at = models.DateTimeField("starts")
+    ends_at = models.DateTimeField("ends")
+    is_online = models.BooleanField("online", default=False)
+    join_url = models.URLField(
+        "join link", blank=True, help_text="Shown only to people who RSVP'd (their reminder includes it too)."
+    )
+    venue = models.CharField(max_length=200, blank=True)
+    address = models.CharField(max_length=250, blank=True)
+    town = models.ForeignKey("districts.Town", null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    # Derived from the town (or the host group for online events) by the services, so that
+    # district pages, district feeds and the admin's district scoping are one indexed filter.
+    district = models.ForeignKey(
+        "districts.District", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    description = models.TextField(blank=True, help_text="Markdown. Links and lists are fine; HTML is removed.")
+    accessibility = models.JSONField(default=list, blank=True)
+    accessibility_notes = models.TextField(blank=True)
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty means no limit.")
+    status = models.CharField(max_length=10, choices=EventStatus.choices, default=EventStatus.DRAFT)
+    # RFC 5545 SEQUENCE: raised by every change so calendar apps update instead of duplicating.
+    sequence = models.PositiveIntegerField(default=0)
+    remind_day_before = models.BooleanField(default=True)
+    remind_two_hours = models.BooleanField(default=True)
+    series = models.ForeignKey(EventSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        indexes = [
+            models.Index(fields=["status", "starts_at"], name="event_status_start"),
+            models.Index(fields=["status", "ends_at"], name="event_status_end"),
+            models.Index(fields=["district", "status", "starts_at"], name="event_district_start"),
+            models.Index(fields=["town", "status", "starts_at"], name="event_town_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="event_end_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:detail", args=[self.slug])
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == EventStatus.CANCELLED
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == EventStatus.PUBLISHED
+
+    def accessibility_labels(self) -> list[str]:
+        labels = dict(Accessibility.choices)
+        return [labels[key] for key in self.accessibility if key in labels]
+
+    @property
+    def uid(self) -> str:
+        """The iCalendar UID: fixed for the life of the event, whatever else changes."""
+        return f"event-{self.pk}@indivisiblemass.org"
+
+    @property
+    def host_name(self) -> str:
+        return self.host_group.name if self.host_group_id else settings.SITE_NAME
+
+    @property
+    def location_text(self) -> str:
+        if self.is_online and not self.town_id:
+            return "Online"
+        parts = [p for p in (self.venue, self.address, self.town.name if self.town_id else "") if p]
+        text = ", ".join(parts)
+        if self.town_id:
+            text += ", MA"
+        return text + (" (also online)" if self.is_online else "")
+
+
+class RsvpStatus(models.TextChoices):
+    GOING = "going", "Going"
+    WAITLISTED = "waitlisted", "Waitlisted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class RsvpQuerySet(models.QuerySet):
+    def going(self) -> RsvpQuerySet:
+        return self.filter(status=RsvpStatus.GOING)
+
+    def waitlisted(self) -> RsvpQuerySet:
+        return self.filter(status=RsvpStatus.WAITLISTED).order_by("status_changed_at", "pk")
+
+    def active(self) -> RsvpQuerySet:
+        return self.filter(status__in=[RsvpStatus.GOING, RsvpStatus.WAITLISTED])
+
+
+class Rsvp(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rsvps")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_rsvps")
+    status = models.CharField(max_length=10, choices=RsvpStatus.choices)
+    # When the RSVP entered its status: the waitlist is served in this order.
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    attended = models.BooleanField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RsvpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "RSVP"
+        constraints = [models.UniqueConstraint(fields=["event", "user"], name="one_rsvp_per_person")]
+        indexes = [
+            models.Index(fields=["event", "status", "status_changed_at"], name="rsvp_event_status"),
+            models.Index(fields=["user", "status"], name="rsvp_user_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.event} ({self.status})"
+
+
+class ReminderKind(models.TextChoices):
+    DAY_BEFORE = "day_before", "The day before"
+    TWO_HOURS = "two_hours", "Shortly before"
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", "Pending"  # waits for its due time
+    QUEUED = "queued", "Queued"  # claimed by a beat tick, handed to a worker
+    SENDING = "sending", "Sending"  # claimed by the worker that is sending it
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped"  # RSVP or event cancelled, reminder turned off, or too late
+
+
+class Reminder(models.Model):
+    """One reminder one person is owed for one event: the row is the promise.
+
+    The beat tick moves due rows pending → queued (``select_for_update(skip_locked=True)``); a
+    worker moves each queued row to sending with a conditional update and only that worker marks
+    it sent. Rows stuck in queued or sending (broker lost the message, worker killed) go back to
+    pending after a timeout.
+    """
+
+    rsvp = models.ForeignKey(Rsvp, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=12, choices=ReminderKind.choices)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    skip_reason = models.CharField(max_length=40, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rsvp", "kind"], name="one_reminder_per_kind")]
+        indexes = [
+            # The beat tick's two questions, each answered from a small partial index however
+            # many reminders are waiting for later dates.
+            models.Index(fields=["due_at"], name="reminder_pending_due", condition=Q(status=ReminderStatus.PENDING)),
+            models.Index(
+                fields=["claimed_at"],
+                name="reminder_inflight",
+                condition=Q(status__in=[ReminderStatus.QUEUED, ReminderStatus.SENDING]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reminder for {self.rsvp_id} ({self.status})"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class MemberCalendar(models.Model):
+    """The secret address of a member's private calendar feed of their RSVPs."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_calendar")
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:member_feed", args=[self.token])

@@ -1,3 +1,23 @@
+from django.urls import path
+
+from events import views
 
 app_name = "events"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.event_list, name="list"),
+    path("calendar/", views.event_calendar, name="calendar"),
+    path("calendar.ics", views.calendar_ics, name="calendar_ics"),
+    path("new/", views.event_create, name="create"),
+    path("feed/reset/", views.member_feed_reset, name="member_feed_reset"),
+    path("feed/<str:token>.ics", views.member_feed, name="member_feed"),
+    path("cant-come/<str:token>/", views.cant_come, name="cant_come"),
+    path("<slug:slug>/", views.event_detail, name="detail"),
+    path("<slug:slug>/event.ics", views.event_ics_view, name="ics"),
+    path("<slug:slug>/rsvp/", views.rsvp, name="rsvp"),
+    path("<slug:slug>/rsvp/cancel/", views.rsvp_cancel, name="rsvp_cancel"),
+    path("<slug:slug>/edit/", views.event_edit, name="edit"),
+    path("<slug:slug>/publish/", views.event_publish, name="publish"),
+    path("<slug:slug>/cancel/", views.event_cancel, name="cancel"),
+    path("<slug:slug>/attendees/", views.attendees, name="attendees"),
+    path("<slug:slug>/attendees.csv", views.attendees_csv, name="attendees_csv"),
+]

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After the session, auth and messages: the admin opens only to staff who passed TOTP.
+    "accounts.middleware.StaffAdminMFAMiddleware",
 ]
 
 ROOT_URLCONF = "imc.urls"
@@ -117,6 +119,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Work is recorded in the database, never in task results; only the health ping keeps one.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "America/New_York"
@@ -135,6 +140,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Every periodic task of the portal, in one place.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "outbox.tasks.sweep", "schedule": 60.0},
+    "groups-request-confirmation": {"task": "groups.tasks.request_confirmation", "schedule": 6 * 3600.0},
+    "groups-mark-stale": {"task": "groups.tasks.mark_stale", "schedule": 6 * 3600.0},
+    "groups-purge-relay-messages": {"task": "groups.tasks.purge_relay_messages", "schedule": 24 * 3600.0},
+    # Claims due event reminders (rows) and hands them to workers; see events.reminders.
+    "events-reminders": {"task": "events.tasks.reminders_tick", "schedule": 60.0},
     "newsletter-sweep": {"task": "newsletter.tasks.sweep", "schedule": 30.0},
 }
 
@@ -234,6 +244,29 @@ LOGGING = {
 
 # Demo helpers: `seed_demo` marks everything it makes with this prefix in names and addresses.
 DEMO_EMAIL_DOMAIN = "demo.indivisiblemass.invalid"
+
+# --- groups ---
+# A group not confirmed for this long (15 months) is flagged stale and hidden by default.
+GROUPS_STALE_AFTER_DAYS = env_int("GROUPS_STALE_AFTER_DAYS", 456)
+GROUPS_CONFIRM_LINK_MAX_AGE_DAYS = env_int("GROUPS_CONFIRM_LINK_MAX_AGE_DAYS", 120)
+GROUPS_RELAY_PER_SENDER_PER_HOUR = env_int("GROUPS_RELAY_PER_SENDER_PER_HOUR", 5)
+GROUPS_RELAY_PER_IP_PER_HOUR = env_int("GROUPS_RELAY_PER_IP_PER_HOUR", 20)
+GROUPS_RELAY_KEEP_DAYS = env_int("GROUPS_RELAY_KEEP_DAYS", 90)
+GROUPS_PAGE_SIZE = 20
+
+# --- events ---
+# The coalition's default reminder schedule; an organizer can turn either reminder off per event.
+EVENTS_REMIND_DAY_BEFORE = env_bool("EVENTS_REMIND_DAY_BEFORE", True)
+EVENTS_REMIND_DAY_BEFORE_HOUR = env_int("EVENTS_REMIND_DAY_BEFORE_HOUR", 10)  # Massachusetts time
+EVENTS_REMIND_SHORTLY_BEFORE = env_bool("EVENTS_REMIND_SHORTLY_BEFORE", True)
+EVENTS_REMIND_HOURS_BEFORE = env_int("EVENTS_REMIND_HOURS_BEFORE", 2)
+# The beat tick claims due reminders in batches of this size, at most this many per tick.
+EVENTS_REMINDER_BATCH_SIZE = env_int("EVENTS_REMINDER_BATCH_SIZE", 50)
+EVENTS_REMINDER_MAX_PER_TICK = env_int("EVENTS_REMINDER_MAX_PER_TICK", 5000)
+# A reminder claimed by a tick but not taken by a worker (the broker lost it) after this long, or
+# taken by a worker that never finished (killed), goes back to pending for the next tick.
+EVENTS_REMINDER_REQUEUE_AFTER_SECONDS = env_int("EVENTS_REMINDER_REQUEUE_AFTER_SECONDS", 300)
+EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS = env_int("EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS", 600)
 
 # --- newsletter ---
 # Sender, List-Id and the mailto of List-Unsubscribe in every newsletter email.

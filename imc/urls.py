@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from districts import views as district_views
+from events import views as event_views
 from imc import views
 
 urlpatterns = [
@@ -10,6 +11,9 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("find/", district_views.find, name="find"),
     path("healthz", views.healthz, name="healthz"),
+    # Group and district calendars live under their own pages (served by the events app).
+    path("groups/<slug:slug>/calendar.ics", event_views.group_calendar_ics, name="group_calendar_ics"),
+    path("districts/<slug:slug>/calendar.ics", event_views.district_calendar_ics, name="district_calendar_ics"),
     path("districts/", include("districts.urls")),
     path("groups/", include("groups.urls")),
     path("teams/", include("groups.team_urls")),

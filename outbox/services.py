@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,11 +13,12 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from imc.broker import publish
 from outbox.models import EmailStatus, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
-# An SMTP answer in the 5xx range is permanent: retrying cannot help.
+# A transient failure is retried by the sweeper until this many attempts, then marked failed.
 MAX_ATTEMPTS = 5
 
 
@@ -70,10 +72,7 @@ def email_queue_template(
 def _dispatch(email_id: int) -> None:
     from outbox.tasks import send
 
-    try:
-        send.delay(email_id)
-    except Exception:  # noqa: BLE001 - broker away: the row waits for the sweeper
-        logger.warning("Broker unavailable; email %s stays queued for the sweeper", email_id)
+    publish(send, email_id)
 
 
 def build_message(email: OutboundEmail, connection=None) -> EmailMultiAlternatives:
@@ -103,6 +102,18 @@ def email_claim(*, email_id: int) -> OutboundEmail | None:
     return OutboundEmail.objects.get(pk=email_id)
 
 
+def is_permanent_failure(exc: Exception) -> bool:
+    """An SMTP 5xx answer means retrying cannot help; anything else (4xx, network) may pass later.
+
+    smtplib reports a refused recipient (``550 No such user`` at RCPT) as SMTPRecipientsRefused,
+    which carries the codes per recipient rather than an ``smtp_code`` of its own.
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in exc.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    return getattr(exc, "smtp_code", 0) >= 500
+
+
 def email_deliver(*, email_id: int) -> bool:
     """Claim, send and mark one email. Returns whether this call sent it."""
     email = email_claim(email_id=email_id)
@@ -111,7 +122,7 @@ def email_deliver(*, email_id: int) -> bool:
     try:
         build_message(email, connection=get_connection()).send()
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row
-        permanent = getattr(exc, "smtp_code", 0) >= 500 or email.attempts + 1 >= MAX_ATTEMPTS
+        permanent = is_permanent_failure(exc) or email.attempts + 1 >= MAX_ATTEMPTS
         OutboundEmail.objects.filter(pk=email.pk).update(
             status=EmailStatus.FAILED if permanent else EmailStatus.QUEUED,
             attempts=email.attempts + 1,

@@ -6,6 +6,19 @@ The cast:
 - ``rep_ma3`` / ``rep_ma5``: staff in "District reps" holding the current seat of MA-3 / MA-5.
 - ``coordinator``: staff in "Coordinators".
 Apps add their own cast members (an organizer, ...) in their test folders.
+
+Staff in the admin: ``/admin/`` opens only to staff whose session passed a TOTP check
+(``accounts.middleware.StaffAdminMFAMiddleware``), so ``client.force_login(staff)`` alone now gets
+a redirect to set up or enter a second factor. Admin tests use ONE fixture instead:
+
+    def test_rep_sees_their_districts_groups(staff_client_factory, rep_ma3):
+        client = staff_client_factory(rep_ma3)   # a django.test.Client, signed in, MFA satisfied
+        assert client.get("/admin/").status_code == 200
+
+It gives the user a TOTP authenticator (secret ``STAFF_TOTP_SECRET``) and records a password and
+a TOTP step in the session through allauth's own ``record_authentication``, exactly what the real
+login with a code leaves behind (tests/accounts/test_staff_mfa.py drives that real login and
+checks both agree). Passing a non-staff user is allowed: the admin then answers 403.
 """
 
 from __future__ import annotations
@@ -45,21 +58,37 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _geography(request):
-    """Every test database holds the 9 districts, 351 towns and 704 ZIP codes.
+    """Every test database holds the 9 districts, 351 towns, 704 ZIP codes and the role groups.
 
-    Loaded on demand so that tests flushed by ``transactional_db`` get them back.
+    Restored on demand so that tests after a ``transactional_db`` flush get them back.
     """
-    uses_db = (
-        request.node.get_closest_marker("django_db") is not None
-        or {"db", "transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames)
-    )
+    uses_db = request.node.get_closest_marker("django_db") is not None or {
+        "db",
+        "transactional_db",
+        "live_server",
+        "django_db_reset_sequences",
+    } & set(request.fixturenames)
     if not uses_db:
         return
     request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
     if District.objects.count() != 9 or Town.objects.count() != 351:
-        from districts.loader import load_ma_data
+        restore_reference_data()
 
-        load_ma_data()
+
+def restore_reference_data() -> None:
+    """What migrations and the loader put in every database, back after a flush."""
+    from django.contrib.auth.models import Group
+    from django.contrib.sites.models import Site
+
+    from districts.loader import load_ma_data
+
+    load_ma_data()
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+    Site.objects.update_or_create(
+        pk=1, defaults={"domain": "indivisiblemass.org", "name": "Indivisible Mass Coalition"}
+    )
+    Site.objects.clear_cache()
 
 
 @pytest.fixture
@@ -104,6 +133,32 @@ def coordinator(db):
     return user_ensure(email="cora@example.org", password=PASSWORD, first_name="Cora", roles=(Role.COORDINATOR,))
 
 
+STAFF_TOTP_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
+
+
+@pytest.fixture
+def staff_client_factory(db):
+    """Returns ``make(user) -> Client``: a test client signed in as ``user`` with MFA satisfied."""
+    from allauth.account.internal.flows.login import record_authentication
+    from django.test import Client, RequestFactory
+
+    from accounts.mfa import totp_ensure
+
+    def make(user) -> Client:
+        authenticator = totp_ensure(user=user, secret=STAFF_TOTP_SECRET)
+        client = Client()
+        client.force_login(user)
+        request = RequestFactory().get("/")
+        request.session = client.session
+        request.user = user
+        record_authentication(request, user, "password", email=user.email)
+        record_authentication(request, user, "mfa", type=authenticator.type, id=authenticator.pk)
+        request.session.save()
+        return client
+
+    return make
+
+
 @pytest.fixture
 def smtp_server():
     sink, controller = realstack.start_smtp_sink()
@@ -143,4 +198,3 @@ def worker_factory(transactional_db, redis_flushed, settings):
 @pytest.fixture
 def site_url(settings):
     return settings.SITE_URL
-

@@ -81,14 +81,18 @@ class SmtpSink:
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Addresses the server refuses with a permanent 550, to test suppression.
     refuse: set[str] = field(default_factory=set)
+    # Addresses the server defers with a temporary 451 (greylisting, a full mailbox ...).
+    defer: set[str] = field(default_factory=set)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
             return "550 5.1.1 No such user here"
+        if address.lower() in self.defer:
+            return "451 4.7.1 Try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         mail = ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(envelope.content))
         with self.lock:
             self.messages.append(mail)

@@ -9,7 +9,7 @@
     maxZoom: 14,
     attribution: "&copy; OpenStreetMap contributors",
   }).addTo(map);
-  var colours = ["#1d3557", "#457b9d", "#2a9d8f", "#e76f51", "#6a4c93", "#bc4749", "#386641", "#9c6644", "#264653"];
+  var colours = ["#1d3557", "#457b9d", "#2a9d8f", "#e76f51", "#6a4c93", "#bc4749", "#386641", "#9c6644", "#d17a00"];
   var only = el.dataset.only;
   var numbers = only ? [parseInt(only.replace("ma-", ""), 10)] : [1, 2, 3, 4, 5, 6, 7, 8, 9];
   var bounds = L.latLngBounds([]);

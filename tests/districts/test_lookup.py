@@ -69,7 +69,8 @@ def test_town_names_postal_names_villages_and_zips_resolve(query, town):
 
 @pytest.mark.parametrize(("town", "expected"), SPLIT_TOWNS)
 def test_every_split_town_shows_every_district_primary_first(town, expected):
-    row = next(r for r in csv.DictReader(open(DATA_DIR / "ma_towns_districts.csv")) if r["town"] == town)
+    rows = csv.DictReader((DATA_DIR / "ma_towns_districts.csv").read_text().splitlines())
+    row = next(r for r in rows if r["town"] == town)
     assert row["is_split"] == "yes"
     lookup = place_lookup(town)
     found = codes(lookup)
@@ -80,7 +81,7 @@ def test_every_split_town_shows_every_district_primary_first(town, expected):
 
 
 def test_all_351_towns_resolve_to_the_districts_in_the_data_file():
-    rows = list(csv.DictReader(open(DATA_DIR / "ma_towns_districts.csv")))
+    rows = list(csv.DictReader((DATA_DIR / "ma_towns_districts.csv").read_text().splitlines()))
     assert len(rows) == 351
     for row in rows:
         found = codes(place_lookup(row["town"]))

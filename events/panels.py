@@ -1,0 +1,104 @@
+"""Event panels for the home, /find/, district and profile pages (see ``imc.hooks``).
+
+``group_panel(request, group)`` is for the group page of the groups app.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString
+
+from events import selectors, services
+from events.models import Event, MemberCalendar
+
+NEAR_MILES = 25
+
+
+def _render(request: HttpRequest, heading: str, events: list[Event], more_url: str, empty: str, **extra) -> SafeString:
+    context = {"heading": heading, "events": events, "more_url": more_url, "empty": empty, **extra}
+    return render_to_string("events/panels/events_panel.html", context, request=request)
+
+
+def home_panel(request: HttpRequest) -> SafeString:
+    events = list(Event.objects.listed().for_cards()[:5])
+    return _render(request, "Upcoming events", events, reverse("events:list"), "No upcoming events yet.")
+
+
+def place_panel(request: HttpRequest, lookup) -> SafeString | str:
+    if not lookup or not lookup.found:
+        return ""
+    events = selectors.events_near(lookup.towns, miles=NEAR_MILES)
+    if lookup.zip_code:
+        query = {"zip": lookup.zip_code.code, "distance": NEAR_MILES}
+    else:
+        query = {"town": lookup.towns[0].name, "distance": NEAR_MILES}
+    place = lookup.zip_code.code if lookup.zip_code else lookup.towns[0].name
+    return _render(
+        request,
+        f"Events within {NEAR_MILES} miles of {place}",
+        events,
+        reverse("events:list") + "?" + urlencode(query),
+        "No upcoming events nearby yet.",
+    )
+
+
+def district_panel(request: HttpRequest, district) -> SafeString:
+    events = selectors.events_of_district(district)
+    return _render(
+        request,
+        f"Upcoming events in {district.code}",
+        events,
+        reverse("events:list") + "?" + urlencode({"district": district.slug}),
+        f"No upcoming events in {district.code} yet.",
+        feed_url=reverse("district_calendar_ics", args=[district.slug]),
+    )
+
+
+def group_panel(request: HttpRequest, group) -> SafeString:
+    events = selectors.events_of_group(group)
+    return _render(
+        request,
+        "Upcoming events",
+        events,
+        "",
+        "No upcoming events.",
+        feed_url=reverse("group_calendar_ics", args=[group.slug]),
+    )
+
+
+def profile_panel(request: HttpRequest) -> SafeString | str:
+    if not request.user.is_authenticated:
+        return ""
+    feed = services.member_calendar_ensure(user=request.user)
+    context = {
+        "rsvps": selectors.my_rsvps(request.user),
+        "feed_url": request.build_absolute_uri(feed.get_absolute_url()),
+    }
+    return render_to_string("events/panels/my_events.html", context, request=request)
+
+
+def export_user_data(user) -> dict:
+    """A member's RSVPs and whether they have a private feed, for the download at /accounts/data/."""
+    rsvps = user.event_rsvps.select_related("event").order_by("event__starts_at")
+    return {
+        "rsvps": [
+            {
+                "event": rsvp.event.title,
+                "url": rsvp.event.get_absolute_url(),
+                "starts_at": rsvp.event.starts_at.isoformat(),
+                "status": rsvp.status,
+                "since": rsvp.status_changed_at.isoformat(),
+                "attended": rsvp.attended,
+            }
+            for rsvp in rsvps
+        ],
+        "private_calendar_feed": MemberCalendar.objects.filter(user=user).exists(),
+    }
+
+
+def erase_user_data(user) -> None:
+    """Before the account goes: give up every seat, so the waitlists move on and are told."""
+    services.rsvps_release_for_user(user=user)

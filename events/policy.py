@@ -1,0 +1,78 @@
+"""Who may do what with an event: the one policy the site's views and the admin both ask.
+
+- A group's organizers run the events their group hosts; coordinators run coalition-wide ones
+  (and may run any event).
+- Who RSVP'd is personal data: only the people who run the event see it.
+- District reps moderate (see, unpublish) the events of their own districts in the admin, under
+  the same district scoping as groups; coordinators moderate every event.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.models import User
+from districts.policy import is_coordinator, rep_district_ids
+from events.models import Event, EventQuerySet, EventStatus
+from groups.models import Group, GroupStatus, MembershipRole, MembershipStatus
+from groups.policy import is_organizer
+
+AnyUser = User | AnonymousUser
+
+
+def can_host_for(user: AnyUser, group: Group | None) -> bool:
+    """Whether this person may create events hosted by ``group`` (None: the coalition)."""
+    if is_coordinator(user):
+        return True
+    return group is not None and group.status == GroupStatus.APPROVED and is_organizer(user, group)
+
+
+def can_manage(user: AnyUser, event: Event) -> bool:
+    """Edit, publish, cancel, see RSVPs, export and mark attendance."""
+    if is_coordinator(user):
+        return True
+    return event.host_group_id is not None and is_organizer(user, event.host_group)
+
+
+def can_view(user: AnyUser, event: Event) -> bool:
+    """Published and cancelled events are public; drafts only to those who run them."""
+    return event.status != EventStatus.DRAFT or can_manage(user, event)
+
+
+def hostable_groups(user: AnyUser):
+    """Groups this person may pick as host of a new event."""
+    if not (user.is_authenticated and user.is_active):
+        return Group.objects.none()
+    organized = Group.objects.filter(
+        status=GroupStatus.APPROVED,
+        memberships__user=user,
+        memberships__role=MembershipRole.ORGANIZER,
+        memberships__status=MembershipStatus.ACTIVE,
+    )
+    if is_coordinator(user):
+        return Group.objects.filter(status=GroupStatus.APPROVED)
+    return organized
+
+
+def can_create_any(user: AnyUser) -> bool:
+    return is_coordinator(user) or hostable_groups(user).exists()
+
+
+def moderated_events(user: AnyUser) -> EventQuerySet:
+    """The events a staff member sees in the admin: all for coordinators, their districts' for reps."""
+    if is_coordinator(user):
+        return Event.objects.all()
+    district_ids = rep_district_ids(user)
+    if not district_ids:
+        return Event.objects.none()
+    return Event.objects.filter(district_id__in=district_ids)
+
+
+def can_moderate(user: AnyUser, event: Event) -> bool:
+    if is_coordinator(user):
+        return True
+    return event.district_id is not None and event.district_id in rep_district_ids(user)
+
+
+def moderates_any(user: AnyUser) -> bool:
+    return is_coordinator(user) or bool(rep_district_ids(user))

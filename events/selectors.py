@@ -1,0 +1,168 @@
+"""Reads of the events app: the filtered listing, panels, "My events" and feeds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from districts.models import District, Town, haversine_miles
+from events.models import Event, EventQuerySet, EventStatus, Rsvp, RsvpStatus
+from events.reminders import MA_TZ
+
+DISTANCES = (5, 10, 25, 50)
+
+
+@dataclass
+class EventFilters:
+    """The listing's filters, already cleaned by ``events.forms.EventFilterForm``."""
+
+    towns: list[Town] = field(default_factory=list)  # the place looked up (zip or town)
+    distance: int = 10
+    district: District | None = None
+    event_type: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    online: bool = False
+    accessibility: list[str] = field(default_factory=list)
+
+
+def towns_within(centre: Town, miles: float) -> list[int]:
+    """Ids of the towns whose centroid lies within ``miles`` of ``centre``'s centroid.
+
+    351 rows of two floats: one small query, then plain arithmetic.
+    """
+    rows = Town.objects.values_list("pk", "latitude", "longitude")
+    return [pk for pk, lat, lon in rows if haversine_miles(centre.latitude, centre.longitude, lat, lon) <= miles]
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=MA_TZ)
+
+
+def event_search(filters: EventFilters, *, now: datetime | None = None) -> EventQuerySet:
+    """Upcoming published events matching every given filter, soonest first."""
+    events = Event.objects.listed(now)
+    if filters.towns:
+        town_ids: set[int] = set()
+        for town in filters.towns:
+            town_ids.update(towns_within(town, filters.distance))
+        events = events.filter(town_id__in=sorted(town_ids))
+    if filters.district is not None:
+        events = events.filter(district=filters.district)
+    if filters.event_type:
+        events = events.filter(event_type=filters.event_type)
+    if filters.date_from:
+        events = events.filter(ends_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        events = events.filter(starts_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+    if filters.online:
+        events = events.filter(is_online=True)
+    for feature in filters.accessibility:
+        # JSON list membership, written so that SQLite and PostgreSQL both answer it.
+        events = events.filter(accessibility__icontains=f'"{feature}"')
+    return events.for_cards()
+
+
+def events_in_month(filters: EventFilters, year: int, month: int) -> EventQuerySet:
+    first = date(year, month, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    in_month = EventFilters(**{**filters.__dict__, "date_from": first, "date_to": following - timedelta(days=1)})
+    # The calendar also shows the past days of the current month.
+    return event_search(in_month, now=_day_start(first))
+
+
+def events_near(towns: list[Town], *, miles: int = 25, limit: int = 5) -> list[Event]:
+    return list(event_search(EventFilters(towns=towns, distance=miles))[:limit])
+
+
+def events_of_district(district: District, *, limit: int = 5) -> list[Event]:
+    return list(Event.objects.listed().filter(district=district).for_cards()[:limit])
+
+
+def events_of_group(group, *, limit: int = 10) -> list[Event]:
+    return list(Event.objects.listed().filter(Q(host_group=group) | Q(co_hosts=group)).distinct().for_cards()[:limit])
+
+
+def my_rsvps(user, *, now: datetime | None = None) -> list[Rsvp]:
+    """A member's RSVPs to events that have not ended, soonest first."""
+    return list(
+        Rsvp.objects.active()
+        .filter(user=user, event__ends_at__gte=now or timezone.now())
+        .exclude(event__status=EventStatus.DRAFT)
+        .select_related("event__town", "event__host_group")
+        .order_by("event__starts_at")
+    )
+
+
+def waitlist_position(rsvp: Rsvp) -> int | None:
+    if rsvp.status != RsvpStatus.WAITLISTED:
+        return None
+    ahead = (
+        Rsvp.objects.waitlisted()
+        .filter(event_id=rsvp.event_id)
+        .filter(
+            Q(status_changed_at__lt=rsvp.status_changed_at)
+            | Q(status_changed_at=rsvp.status_changed_at, pk__lt=rsvp.pk)
+        )
+        .count()
+    )
+    return ahead + 1
+
+
+def seats_left(event: Event) -> int | None:
+    if event.capacity is None:
+        return None
+    return max(event.capacity - event.rsvps.going().count(), 0)
+
+
+def feed_events(*, now: datetime | None = None) -> EventQuerySet:
+    """What public feeds carry: published and cancelled events from a while back on."""
+    from events.ics import FEED_HISTORY
+
+    since = (now or timezone.now()) - FEED_HISTORY
+    return (
+        Event.objects.filter(status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED], ends_at__gte=since)
+        .select_related("town", "host_group")
+        .order_by("starts_at", "pk")
+    )
+
+
+def member_feed_events(user) -> list[Event]:
+    rsvps = (
+        Rsvp.objects.filter(user=user, status=RsvpStatus.GOING)
+        .exclude(event__status=EventStatus.DRAFT)
+        .select_related("event__town", "event__host_group")
+        .order_by("event__starts_at")
+    )
+    return [r.event for r in rsvps]
+
+
+def next_event_by_group(group_ids: list[int]) -> dict[int, Event]:
+    """Each group's next listed event (hosted or co-hosted), for directory cards.
+
+    Two queries whatever the number of groups: the ids through a correlated subquery, then the events.
+    """
+    from django.db.models import OuterRef, Subquery
+
+    from groups.models import Group
+
+    pairs = list(
+        Group.objects.filter(pk__in=list(group_ids))
+        .annotate(
+            next_id=Subquery(
+                Event.objects.listed()
+                .filter(Q(host_group=OuterRef("pk")) | Q(co_hosts=OuterRef("pk")))
+                .order_by("starts_at", "pk")
+                .values("pk")[:1]
+            )
+        )
+        .filter(next_id__isnull=False)
+        .values_list("pk", "next_id")
+    )
+    if not pairs:
+        return {}
+    events = Event.objects.select_related("town", "host_group").in_bulk({event_id for _, event_id in pairs})
+    return {group_id: events[event_id] for group_id, event_id in pairs if event_id in events}

@@ -1,0 +1,316 @@
+"""Thin views: they read through selectors, write through services and ask events.policy."""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import csv
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views.decorators.http import require_POST
+
+from districts.models import District
+from events import policy, selectors, services
+from events.forms import EventFilterForm, EventForm
+from events.ics import build_calendar, event_ics, google_calendar_url, outlook_calendar_url
+from events.models import Event, MemberCalendar, Rsvp, RsvpStatus
+from events.reminders import MA_TZ, rsvp_from_cant_come_token
+from events.text import render_markdown
+from groups.models import Group
+
+PAGE_SIZE = 20
+# The listing counts at most this many matches ("more than 500"): an exact count of every upcoming event
+# in a 50-mile radius would grow with the calendar, and nobody pages through more than this.
+COUNT_CAP = 500
+
+
+class CappedPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        # Counting needs no order: without it PostgreSQL stops after COUNT_CAP + 1 matching rows.
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+def _querystring(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def event_list(request: HttpRequest) -> HttpResponse:
+    form = EventFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        events = Event.objects.none()
+    else:
+        filters = form.filters() if form.is_bound else selectors.EventFilters()
+        events = selectors.event_search(filters)
+    page = CappedPaginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page_obj": page,
+        "events": page.object_list,
+        "querystring": _querystring(request),
+        "can_create": policy.can_create_any(request.user),
+        "count_cap": COUNT_CAP,
+    }
+    return render(request, "events/event_list.html", context)
+
+
+def event_calendar(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    try:
+        year, month = (int(part) for part in request.GET.get("month", "").split("-"))
+        date(year, month, 1)
+    except ValueError:
+        year, month = today.year, today.month
+    form = EventFilterForm(request.GET or None)
+    filters = form.filters() if form.is_bound and form.is_valid() else selectors.EventFilters()
+    by_day: dict[date, list[Event]] = {}
+    for event in selectors.events_in_month(filters, year, month):
+        by_day.setdefault(event.starts_at.astimezone(MA_TZ).date(), []).append(event)
+    weeks = [
+        [(day, by_day.get(day, []), day.month == month) for day in week]
+        for week in pycalendar.Calendar(firstweekday=6).monthdatescalendar(year, month)
+    ]
+    previous = date(year - (month == 1), (month - 2) % 12 + 1, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    params = request.GET.copy()
+    params.pop("month", None)
+    context = {
+        "form": form,
+        "weeks": weeks,
+        "month_start": date(year, month, 1),
+        "previous": previous,
+        "following": following,
+        "today": today,
+        "querystring": params.urlencode(),
+    }
+    return render(request, "events/event_calendar.html", context)
+
+
+def _visible_event(request: HttpRequest, slug: str) -> Event:
+    event = get_object_or_404(Event.objects.select_related("host_group", "town", "district"), slug=slug)
+    if not policy.can_view(request.user, event):
+        raise Http404("No such event")
+    return event
+
+
+def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _visible_event(request, slug)
+    rsvp = None
+    if request.user.is_authenticated:
+        rsvp = Rsvp.objects.filter(event=event, user=request.user).first()
+    manages = policy.can_manage(request.user, event)
+    context = {
+        "event": event,
+        "co_hosts": list(event.co_hosts.all()),
+        "description_html": render_markdown(event.description),
+        "rsvp": rsvp,
+        "is_going": bool(rsvp and rsvp.status == RsvpStatus.GOING),
+        "waitlist_position": selectors.waitlist_position(rsvp) if rsvp else None,
+        "seats_left": selectors.seats_left(event),
+        "can_manage": manages,
+        "rsvp_open": event.is_published and timezone.now() < event.starts_at,
+        "google_url": google_calendar_url(event),
+        "outlook_url": outlook_calendar_url(event),
+        "going_count": event.rsvps.going().count() if manages else None,
+        "waitlist_count": event.rsvps.waitlisted().count() if manages else None,
+    }
+    return render(request, "events/event_detail.html", context)
+
+
+def _ics_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def event_ics_view(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _visible_event(request, slug)
+    going = (
+        request.user.is_authenticated
+        and Rsvp.objects.filter(event=event, user=request.user, status=RsvpStatus.GOING).exists()
+    )
+    return _ics_response(event_ics(event, include_join_url=going), f"{event.slug}.ics")
+
+
+def calendar_ics(request: HttpRequest) -> HttpResponse:
+    body = build_calendar(selectors.feed_events(), name="Indivisible Mass Coalition events")
+    return _ics_response(body, "imc-events.ics")
+
+
+def group_calendar_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    group = get_object_or_404(Group, slug=slug)
+    events = selectors.feed_events().filter(Q(host_group=group) | Q(co_hosts=group)).distinct()
+    return _ics_response(build_calendar(events, name=f"{group.name} events"), f"{group.slug}.ics")
+
+
+def district_calendar_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    district = get_object_or_404(District, slug=slug)
+    events = selectors.feed_events().filter(district=district)
+    return _ics_response(build_calendar(events, name=f"{district.code} events"), f"{district.slug}.ics")
+
+
+def member_feed(request: HttpRequest, token: str) -> HttpResponse:
+    row = get_object_or_404(MemberCalendar.objects.select_related("user"), token=token)
+    events = selectors.member_feed_events(row.user)
+    return _ics_response(build_calendar(events, name="My events", include_join_url=True), "my-events.ics")
+
+
+@login_required
+@require_POST
+def member_feed_reset(request: HttpRequest) -> HttpResponse:
+    services.member_calendar_reset(user=request.user)
+    messages.success(request, "Your calendar feed has a new address; the old one no longer works.")
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def rsvp(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _visible_event(request, slug)
+    try:
+        result = services.rsvp_create(event=event, user=request.user)
+    except services.RsvpClosed as exc:
+        messages.error(request, str(exc))
+        return redirect(event)
+    if result.status == RsvpStatus.GOING:
+        messages.success(request, "You're going. We'll remind you before it starts.")
+    else:
+        position = selectors.waitlist_position(result)
+        messages.info(request, f"The event is full: you are number {position} on the waitlist.")
+    return redirect(event)
+
+
+@login_required
+@require_POST
+def rsvp_cancel(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _visible_event(request, slug)
+    mine = get_object_or_404(Rsvp, event=event, user=request.user)
+    services.rsvp_cancel(rsvp=mine)
+    messages.success(request, "Your RSVP is cancelled.")
+    return redirect(request.POST.get("next") if request.POST.get("next") == "/accounts/profile/" else event)
+
+
+def cant_come(request: HttpRequest, token: str) -> HttpResponse:
+    """The reminder's one-click link: GET shows a confirm button, POST cancels the RSVP."""
+    found = rsvp_from_cant_come_token(token)
+    if found is None:
+        return render(request, "events/cant_come.html", {"invalid": True}, status=404)
+    if request.method == "POST":
+        services.rsvp_cancel(rsvp=found)
+        return render(request, "events/cant_come.html", {"rsvp": found, "done": True})
+    return render(request, "events/cant_come.html", {"rsvp": found, "active": found.status != RsvpStatus.CANCELLED})
+
+
+@login_required
+def event_create(request: HttpRequest) -> HttpResponse:
+    if not policy.can_create_any(request.user):
+        raise PermissionDenied
+    form = EventForm(request.POST or None, user=request.user, creating=True, instance=Event())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.event_create(
+                by=request.user,
+                host_group=data.get("host_group"),
+                co_hosts=data.get("co_hosts") or [],
+                recurrence=data.get("recurrence") or "",
+                occurrences=data.get("occurrences") or 1,
+                **form.event_values(),
+            )
+        except PermissionDenied:
+            form.add_error("host_group", "You do not organize this group.")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if len(created) > 1:
+                messages.success(request, f"{len(created)} dates created as drafts. Publish each when ready.")
+            else:
+                messages.success(request, "Draft saved. Publish it when it is ready.")
+            return redirect(created[0])
+    return render(request, "events/event_form.html", {"form": form, "creating": True})
+
+
+def _managed_event(request: HttpRequest, slug: str) -> Event:
+    event = get_object_or_404(Event.objects.select_related("host_group", "town"), slug=slug)
+    if not policy.can_manage(request.user, event):
+        raise Http404("No such event")  # outsiders cannot even learn that a draft exists
+    return event
+
+
+@login_required
+def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _managed_event(request, slug)
+    initial = {"starts_at": event.starts_at.astimezone(MA_TZ), "ends_at": event.ends_at.astimezone(MA_TZ)}
+    form = EventForm(request.POST or None, user=request.user, creating=False, instance=event, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.event_update(
+                event=event, by=request.user, co_hosts=form.cleaned_data.get("co_hosts") or [], **form.event_values()
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Event saved. People who RSVP'd were told of any change of time or place.")
+            return redirect("events:detail", slug=slug)
+    return render(request, "events/event_form.html", {"form": form, "creating": False, "event": event})
+
+
+@login_required
+@require_POST
+def event_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    event = services.event_publish(event=_managed_event(request, slug), by=request.user)
+    messages.success(request, "Published: the event is on the calendar.")
+    return redirect(event)
+
+
+@login_required
+def event_cancel(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _managed_event(request, slug)
+    if request.method == "POST":
+        services.event_cancel(event=event, by=request.user)
+        messages.success(request, "The event is cancelled; everyone who RSVP'd has been emailed.")
+        return redirect(event)
+    return render(request, "events/event_cancel.html", {"event": event})
+
+
+@login_required
+def attendees(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _managed_event(request, slug)
+    if request.method == "POST":
+        ids = {int(v) for v in request.POST.getlist("attended") if v.isdigit()}
+        count = services.attendance_mark(event=event, by=request.user, attended_user_ids=ids)
+        messages.success(request, f"Attendance saved: {count} present.")
+        return redirect("events:attendees", slug=slug)
+    rsvps = event.rsvps.active().select_related("user").order_by("status", "status_changed_at", "pk")
+    context = {"event": event, "rsvps": rsvps, "started": timezone.now() >= event.starts_at}
+    return render(request, "events/attendees.html", context)
+
+
+@login_required
+def attendees_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _managed_event(request, slug)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{event.slug}-attendees.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["name", "email", "status", "rsvp_at", "attended"])
+    for row in event.rsvps.active().select_related("user").order_by("status", "status_changed_at", "pk"):
+        attended = "" if row.attended is None else ("yes" if row.attended else "no")
+        name = row.user.get_full_name()
+        # Defuse spreadsheet formulas in person-supplied text.
+        safe_name = "'" + name if name[:1] in ("=", "+", "-", "@") else name
+        writer.writerow([safe_name, row.user.email, row.status, row.status_changed_at.isoformat(), attended])
+    return response

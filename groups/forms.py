@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from django import forms
+
+from districts.models import Town
+from groups.models import Group
+from groups.selectors import DirectoryFilters
+from groups.services import GroupDetails
+
+MAX_TOWNS = 40
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    town = forms.CharField(label="Town", required=False, max_length=100)
+    zip = forms.CharField(label="ZIP code", required=False, max_length=10)
+    district = forms.CharField(label="District", required=False, max_length=10)
+    stale = forms.BooleanField(label="Include listings not confirmed lately", required=False)
+
+    def filters(self) -> DirectoryFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return DirectoryFilters(
+            q=" ".join((data.get("q") or "").split()),
+            town=(data.get("town") or "").strip(),
+            zip=(data.get("zip") or "").strip(),
+            district=(data.get("district") or "").strip(),
+            include_stale=bool(data.get("stale")),
+        )
+
+
+class GroupForm(forms.Form):
+    """What a member fills in to list a group, and an organizer to edit it."""
+
+    name = forms.CharField(max_length=120)
+    home_town = forms.ModelChoiceField(
+        queryset=Town.objects.order_by("name"),
+        label="First town served",
+        help_text="The group belongs to this town's congressional district.",
+    )
+    other_towns = forms.ModelMultipleChoiceField(
+        queryset=Town.objects.order_by("name"),
+        required=False,
+        label="Other towns served",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Hold Ctrl (or Cmd) to choose several.",
+    )
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        max_length=5000,
+        help_text="Markdown: *emphasis*, lists and links. HTML is removed.",
+    )
+    meeting_pattern = forms.CharField(max_length=200, required=False, help_text="e.g. Second Tuesday, 7pm")
+    website = forms.URLField(required=False, assume_scheme="https")
+    facebook_url = forms.URLField(label="Facebook", required=False, assume_scheme="https")
+    instagram_url = forms.URLField(label="Instagram", required=False, assume_scheme="https")
+    bluesky_url = forms.URLField(label="Bluesky", required=False, assume_scheme="https")
+    requires_approval = forms.BooleanField(
+        required=False, label="Organizers approve each request to join", help_text="Otherwise anyone may join."
+    )
+
+    def __init__(self, *args, group: Group | None = None, **kwargs) -> None:
+        if group is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": group.name,
+                    "home_town": group.home_town_id,
+                    "other_towns": [t.pk for t in group.towns.all() if t.pk != group.home_town_id],
+                    "description": group.description,
+                    "meeting_pattern": group.meeting_pattern,
+                    "website": group.website,
+                    "facebook_url": group.facebook_url,
+                    "instagram_url": group.instagram_url,
+                    "bluesky_url": group.bluesky_url,
+                    "requires_approval": group.requires_approval,
+                },
+            )
+        super().__init__(*args, **kwargs)
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not any(c.isalnum() for c in name):
+            raise forms.ValidationError("Give the group a name with letters or digits.")
+        return name
+
+    def clean_other_towns(self):
+        towns = self.cleaned_data["other_towns"]
+        if len(towns) > MAX_TOWNS:
+            raise forms.ValidationError(f"Choose at most {MAX_TOWNS} towns.")
+        return towns
+
+    def details(self) -> GroupDetails:
+        data = self.cleaned_data
+        return GroupDetails(
+            name=data["name"],
+            home_town=data["home_town"],
+            other_towns=list(data["other_towns"]),
+            description=data["description"],
+            meeting_pattern=data["meeting_pattern"],
+            website=data["website"],
+            facebook_url=data["facebook_url"],
+            instagram_url=data["instagram_url"],
+            bluesky_url=data["bluesky_url"],
+            requires_approval=data["requires_approval"],
+        )
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label="Your name", max_length=120)
+    email = forms.EmailField(label="Your email", help_text="The organizers reply to this address.")
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None and user.is_authenticated:
+            self.fields["name"].initial = user.get_full_name() or user.display_name
+            self.fields["email"].initial = user.email
+
+
+class ClaimForm(forms.Form):
+    message = forms.CharField(
+        label="Why you should organize it",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+
+
+class VolunteerForm(forms.Form):
+    message = forms.CharField(
+        label="What you would like to help with (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=2000,
+        required=False,
+        help_text="Emailed to the person who submitted the listing. Required to reject.",
+    )

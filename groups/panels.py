@@ -1,0 +1,54 @@
+"""What groups adds to the home, /find/, district and profile pages (see ``imc.hooks``)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from districts.models import District
+from districts.selectors import PlaceLookup
+from groups import selectors
+
+
+def home_panel(request: HttpRequest) -> SafeString | str:
+    """Groups near the member's home town, when we know it."""
+    user = request.user
+    if not (user.is_authenticated and user.home_town_id):
+        return ""
+    town = user.home_town
+    groups = selectors.groups_near(town, limit=3)
+    if not groups:
+        return ""
+    return render_to_string(
+        "groups/panels/near.html", {"groups": groups, "anchor": town, "heading": f"Groups near {town.name}"}, request
+    )
+
+
+def place_panel(request: HttpRequest, lookup: PlaceLookup) -> SafeString | str:
+    town = lookup.towns[0]
+    groups = selectors.groups_near(town, limit=5)
+    context = {"groups": groups, "anchor": town, "heading": f"Groups for {town.name}", "more_town": town}
+    return render_to_string("groups/panels/near.html", context, request)
+
+
+def district_panel(request: HttpRequest, district: District) -> SafeString | str:
+    groups, total = selectors.district_groups(district)
+    return render_to_string(
+        "groups/panels/district.html", {"groups": groups, "total": total, "district": district}, request
+    )
+
+
+def profile_panel(request: HttpRequest) -> SafeString | str:
+    memberships = selectors.member_groups(request.user)
+    return render_to_string("groups/panels/my_groups.html", {"memberships": memberships}, request)
+
+
+def export_user_data(user) -> dict:
+    return selectors.user_groups_data(user)
+
+
+def erase_user_data(user) -> None:
+    from groups.services import user_groups_erase
+
+    user_groups_erase(user=user)

@@ -1,0 +1,228 @@
+"""Reads about groups that pages share: the directory search, a district's or a place's groups,
+a member's groups. Each runs a fixed number of queries whatever the number of groups."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, ExpressionWrapper, F, FloatField, OuterRef, Prefetch, Value
+
+from accounts.models import User
+from districts.models import District, Town, haversine_miles
+from districts.selectors import PlaceLookup, place_lookup
+from groups.integration import attach_next_events
+from groups.models import Group, GroupQuerySet, GroupStatus, Membership, ModerationLogEntry
+
+
+@dataclass
+class DirectoryFilters:
+    q: str = ""
+    town: str = ""
+    zip: str = ""
+    district: str = ""
+    include_stale: bool = False
+
+    @property
+    def place_query(self) -> str:
+        return self.zip or self.town
+
+
+@dataclass
+class DirectoryResult:
+    page: Page
+    filters: DirectoryFilters
+    place: PlaceLookup | None = None
+    district: District | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def anchor_town(self) -> Town | None:
+        return self.place.towns[0] if self.place and self.place.found else None
+
+
+def _with_card_data(groups: GroupQuerySet) -> GroupQuerySet:
+    """What a directory card shows: district, first town and the towns served (one prefetch)."""
+    return groups.select_related("district", "home_town").prefetch_related(
+        Prefetch("towns", queryset=Town.objects.only("id", "name", "slug").order_by("name"))
+    )
+
+
+def order_by_nearness(groups: GroupQuerySet, town: Town) -> GroupQuerySet:
+    """Groups serving the town first, then the others by distance from the town's centroid.
+
+    The ranking uses an equirectangular distance (plain arithmetic, so it runs the same on SQLite
+    and PostgreSQL); across Massachusetts it orders exactly like the great-circle distance.
+    """
+    lon_scale = math.cos(math.radians(town.latitude))
+    dlat = F("home_town__latitude") - Value(town.latitude)
+    dlon = (F("home_town__longitude") - Value(town.longitude)) * Value(lon_scale)
+    return groups.annotate(
+        serves_place=Exists(Group.towns.through.objects.filter(group_id=OuterRef("pk"), town_id=town.pk)),
+        nearness=ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField()),
+    ).order_by(F("serves_place").desc(), "nearness", "name", "pk")
+
+
+def prepare_cards(groups: list[Group], anchor: Town | None = None) -> list[Group]:
+    """Sort each group's towns (first town first) and attach the distance and next event."""
+    for group in groups:
+        towns = list(group.towns.all())
+        group.towns_served = sorted(towns, key=lambda t: (t.pk != group.home_town_id, t.name))
+        group.distance_miles, group.serves_anchor = None, False
+        if anchor is not None:
+            group.distance_miles = haversine_miles(
+                anchor.latitude, anchor.longitude, group.home_town.latitude, group.home_town.longitude
+            )
+            group.serves_anchor = any(t.pk == anchor.pk for t in towns)
+    attach_next_events(groups)
+    return groups
+
+
+class RankedGroups:
+    """The directory's results as the paginator sees them: a count, and a slice that is fetched
+    in two narrow steps.
+
+    Ranking every matching group by distance is the expensive part at national scale, so it runs
+    on ids alone; only the page's 20 groups are then loaded with what their cards show. The count
+    runs on the filters alone, without the ranking's join and expressions.
+    """
+
+    def __init__(self, filtered: GroupQuerySet, ranked: GroupQuerySet) -> None:
+        self.filtered = filtered
+        self.ranked = ranked
+
+    def count(self) -> int:
+        return self.filtered.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[Group]:
+        ids = list(self.ranked.values_list("pk", flat=True)[window])
+        if not ids:
+            return []
+        cards = {g.pk: g for g in _with_card_data(Group.objects.filter(pk__in=ids))}
+        return [cards[pk] for pk in ids]
+
+
+def directory_search(filters: DirectoryFilters, page_number: str | int | None = 1) -> DirectoryResult:
+    groups = Group.objects.listed()
+    if not filters.include_stale:
+        groups = groups.fresh()
+    problems: list[str] = []
+    district = None
+    if filters.district:
+        district = District.objects.filter(slug=filters.district.lower()).first()
+        if district is None:
+            problems.append(f"There is no district “{filters.district}”. Districts run from ma-1 to ma-9.")
+            groups = groups.none()
+        else:
+            groups = groups.serving_district_ids({district.pk})
+    if filters.q:
+        groups = groups.filter(search_text__contains=filters.q.lower())
+    place = None
+    ranked = groups.order_by("name", "pk")
+    if filters.place_query:
+        place = place_lookup(filters.place_query)
+        if place.found:
+            ranked = order_by_nearness(groups, place.towns[0])
+        else:
+            problems.append(f"“{place.query or filters.place_query}” is not a Massachusetts town or ZIP code.")
+            groups = ranked = groups.none()
+    paginator = Paginator(RankedGroups(groups, ranked), settings.GROUPS_PAGE_SIZE)
+    page = paginator.get_page(page_number)
+    result = DirectoryResult(page=page, filters=filters, place=place, district=district, problems=problems)
+    page.object_list = prepare_cards(list(page.object_list), result.anchor_town)
+    return result
+
+
+def district_groups(district: District, limit: int = 20) -> tuple[list[Group], int]:
+    """The first groups of a district's directory page, and how many it has in all."""
+    groups = Group.objects.listed().fresh().serving_district_ids({district.pk})
+    total = groups.count()
+    cards = prepare_cards(list(_with_card_data(groups.order_by("name", "pk"))[:limit]))
+    return cards, total
+
+
+def groups_near(town: Town, limit: int = 5) -> list[Group]:
+    groups = order_by_nearness(Group.objects.listed().fresh(), town)
+    return prepare_cards(list(_with_card_data(groups)[:limit]), town)
+
+
+def member_groups(user: User) -> list[Membership]:
+    """A member's groups, the ones they organize first, requests to join included."""
+    return list(
+        Membership.objects.filter(user=user)
+        .select_related("group", "group__district")
+        .order_by("-role", "status", "group__name")
+    )
+
+
+def group_member_count(group: Group) -> int:
+    return Membership.objects.active().filter(group=group).count()
+
+
+def group_organizer_names(group: Group) -> list[str]:
+    """First names only: organizers' addresses and surnames never appear in a page."""
+    return [
+        (first or "An organizer")
+        for first in Membership.objects.organizers()
+        .filter(group=group)
+        .order_by("created_at")
+        .values_list("user__first_name", flat=True)
+    ]
+
+
+def membership_of(user: User, group: Group) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(group=group, user=user).first()
+
+
+def group_members(group: Group):
+    return (
+        Membership.objects.filter(group=group)
+        .select_related("user")
+        .order_by("status", "-role", "user__last_name", "user__first_name", "user__email")
+    )
+
+
+def moderation_log(group: Group) -> list[ModerationLogEntry]:
+    return list(group.moderation_log.select_related("actor"))
+
+
+def pending_counts(district_ids: set[int] | None) -> int:
+    """Listings waiting for a moderator: all (coordinators, None) or their districts'."""
+    groups = Group.objects.filter(status=GroupStatus.PENDING)
+    if district_ids is not None:
+        groups = groups.serving_district_ids(district_ids)
+    return groups.count()
+
+
+def user_groups_data(user: User) -> dict:
+    """Everything groups holds about one member, for their data download."""
+    from groups.models import GroupClaim, RelayMessage, TeamVolunteer
+
+    return {
+        "memberships": [
+            {"group": m.group.name, "url": m.group.get_absolute_url(), "role": m.role, "status": m.status,
+             "since": m.created_at.isoformat()}
+            for m in Membership.objects.filter(user=user).select_related("group")
+        ],
+        "submitted_groups": list(Group.objects.filter(submitted_by=user).values_list("name", flat=True)),
+        "claims": [
+            {"group": c.group.name, "message": c.message, "status": c.status, "at": c.created_at.isoformat()}
+            for c in GroupClaim.objects.filter(user=user).select_related("group")
+        ],
+        "messages_sent": [
+            {"to": str(r.group or r.team), "name": r.sender_name, "email": r.sender_email, "body": r.body,
+             "at": r.created_at.isoformat()}
+            for r in RelayMessage.objects.filter(sender_email__iexact=user.email).select_related("group", "team")
+        ],
+        "teams_offered_help": [
+            {"team": v.team.name, "message": v.message, "at": v.created_at.isoformat()}
+            for v in TeamVolunteer.objects.filter(user=user).select_related("team")
+        ],
+    }  # fmt: skip

@@ -1,0 +1,553 @@
+"""Every write about groups, teams and their messages. Views, forms, the admin and tasks call these.
+
+Each function is atomic; the emails a write owes are ``OutboundEmail`` rows created in the same
+transaction (``outbox.services``), so they are sent after the commit or recovered by the sweeper.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import User
+from districts.models import BoardSeat, Team, Town
+from groups.models import (
+    ClaimStatus,
+    Group,
+    GroupClaim,
+    GroupDistrict,
+    GroupSlugHistory,
+    GroupStatus,
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+    ModerationAction,
+    ModerationLogEntry,
+    RelayMessage,
+    TeamVolunteer,
+)
+from groups.policy import is_organizer
+from groups.text import plain_text
+from outbox.services import email_queue_template
+
+CONFIRM_SALT = "groups.confirm"
+
+
+class GroupError(Exception):
+    """A write that the rules refuse; the message is safe to show to the person."""
+
+
+class RateLimited(GroupError):
+    pass
+
+
+@dataclass
+class GroupDetails:
+    """What a submitter or an organizer fills in about a group."""
+
+    name: str
+    home_town: Town
+    other_towns: Iterable[Town] = ()
+    description: str = ""
+    meeting_pattern: str = ""
+    website: str = ""
+    facebook_url: str = ""
+    instagram_url: str = ""
+    bluesky_url: str = ""
+    requires_approval: bool = False
+
+
+DETAIL_FIELDS = [
+    "description",
+    "meeting_pattern",
+    "website",
+    "facebook_url",
+    "instagram_url",
+    "bluesky_url",
+    "requires_approval",
+]
+
+
+# --- Slugs and derived fields -------------------------------------------------------------------
+
+
+# Addresses under /groups/ that are pages, not groups.
+RESERVED_SLUGS = {"submit", "confirm"}
+
+
+def _slug_taken(slug: str, group: Group | None) -> bool:
+    if slug in RESERVED_SLUGS:
+        return True
+    groups = Group.objects.filter(slug=slug)
+    history = GroupSlugHistory.objects.filter(slug=slug)
+    if group is not None and group.pk:
+        groups = groups.exclude(pk=group.pk)
+        history = history.exclude(group=group)
+    return groups.exists() or history.exists()
+
+
+def unique_slug(name: str, group: Group | None = None) -> str:
+    base = (slugify(name) or "group")[:120]
+    slug, n = base, 2
+    while _slug_taken(slug, group):
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def group_refresh_derived(*, group: Group) -> Group:
+    """Bring district, served districts and the search column in line with the towns served.
+
+    The group belongs to the district of its first town; every district a served town lies in
+    (its primary district) is linked, so each of those reps sees it.
+    """
+    towns = list(group.towns.select_related("primary_district"))
+    if group.home_town_id and group.home_town_id not in {t.pk for t in towns}:
+        group.towns.add(group.home_town_id)
+        towns.append(group.home_town)
+    group.district_id = group.home_town.primary_district_id
+    district_ids = {t.primary_district_id for t in towns} | {group.district_id}
+    GroupDistrict.objects.filter(group=group).exclude(district_id__in=district_ids).delete()
+    existing = set(GroupDistrict.objects.filter(group=group).values_list("district_id", flat=True))
+    GroupDistrict.objects.bulk_create(
+        [GroupDistrict(group=group, district_id=d) for d in sorted(district_ids - existing)]
+    )
+    group.search_text = " ".join([group.name, *sorted(t.name for t in towns), plain_text(group.description)]).lower()
+    Group.objects.filter(pk=group.pk).update(district_id=group.district_id, search_text=group.search_text)
+    return group
+
+
+def _set_towns(group: Group, home_town: Town, other_towns: Iterable[Town]) -> None:
+    group.towns.set({home_town.pk, *(t.pk for t in other_towns)})
+
+
+def _log(group: Group, actor: User | None, action: ModerationAction, reason: str = "") -> ModerationLogEntry:
+    return ModerationLogEntry.objects.create(group=group, actor=actor, action=action, reason=reason)
+
+
+def _rep_emails(group: Group) -> list[str]:
+    district_ids = GroupDistrict.objects.filter(group=group).values_list("district_id", flat=True)
+    seats = BoardSeat.objects.current().filter(district_id__in=district_ids, user__isnull=False, user__is_active=True)
+    return sorted(set(seats.values_list("user__email", flat=True)))
+
+
+def _organizer_emails(group: Group) -> list[str]:
+    return sorted(
+        set(
+            Membership.objects.organizers()
+            .filter(group=group, user__is_active=True)
+            .values_list("user__email", flat=True)
+        )
+    )
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+# --- Listing a group and keeping it ---------------------------------------------------------------
+
+
+@transaction.atomic
+def group_submit(*, submitter: User, details: GroupDetails) -> Group:
+    """A member lists a new group: it waits (pending) for its reps, and the submitter organizes it."""
+    group = Group(
+        name=details.name.strip(),
+        slug=unique_slug(details.name),
+        status=GroupStatus.PENDING,
+        home_town=details.home_town,
+        district_id=details.home_town.primary_district_id,
+        submitted_by=submitter,
+        **{f: getattr(details, f) for f in DETAIL_FIELDS},
+    )
+    group.save()
+    _set_towns(group, details.home_town, details.other_towns)
+    group_refresh_derived(group=group)
+    Membership.objects.create(
+        group=group, user=submitter, role=MembershipRole.ORGANIZER, status=MembershipStatus.ACTIVE
+    )
+    _log(group, submitter, ModerationAction.SUBMITTED)
+    admin_url = _absolute(reverse("admin:groups_group_change", args=[group.pk]))
+    for email in _rep_emails(group):
+        email_queue_template(
+            kind="groups.pending_listing",
+            to=email,
+            template_prefix="groups/emails/pending_listing",
+            context={"group": group, "admin_url": admin_url},
+        )
+    return group
+
+
+@transaction.atomic
+def group_add_listed(*, actor: User, details: GroupDetails) -> Group:
+    """A coordinator lists a known group directly (approved, no organizer yet: its leaders can
+    claim it)."""
+    now = timezone.now()
+    group = Group.objects.create(
+        name=details.name.strip(),
+        slug=unique_slug(details.name),
+        status=GroupStatus.APPROVED,
+        home_town=details.home_town,
+        district_id=details.home_town.primary_district_id,
+        approved_at=now,
+        last_confirmed=now,
+        **{f: getattr(details, f) for f in DETAIL_FIELDS},
+    )
+    _set_towns(group, details.home_town, details.other_towns)
+    group_refresh_derived(group=group)
+    _log(group, actor, ModerationAction.APPROVED, "Listed by a coordinator")
+    return group
+
+
+@transaction.atomic
+def group_update(*, group: Group, actor: User, details: GroupDetails) -> Group:
+    """An organizer (or a moderator) edits the listing. A new name gets a new address; the old
+    one keeps redirecting."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    new_name = details.name.strip()
+    if new_name != group.name:
+        new_slug = unique_slug(new_name, group)
+        if new_slug != group.slug:
+            GroupSlugHistory.objects.filter(slug=new_slug, group=group).delete()
+            GroupSlugHistory.objects.create(slug=group.slug, group=group)
+            group.slug = new_slug
+        group.name = new_name
+    group.home_town = details.home_town
+    for field in DETAIL_FIELDS:
+        setattr(group, field, getattr(details, field))
+    if group.status == GroupStatus.APPROVED and is_organizer(actor, group):
+        # An organizer who edits the listing has just shown it is alive.
+        group.last_confirmed, group.is_stale = timezone.now(), False
+    group.save()
+    _set_towns(group, details.home_town, details.other_towns)
+    group_refresh_derived(group=group)
+    return group
+
+
+# --- Moderation -------------------------------------------------------------------------------------
+
+
+def _decide(
+    group: Group, actor: User, status: GroupStatus, action: ModerationAction, reason: str
+) -> tuple[Group, bool]:
+    """Move a group to a status and log it; a repeated decision (double click) changes nothing."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    if group.status == status:
+        return group, False
+    now = timezone.now()
+    group.status = status
+    fields = ["status", "updated_at"]
+    if status == GroupStatus.APPROVED:
+        group.approved_at = now
+        group.last_confirmed = now
+        group.is_stale = False
+        fields += ["approved_at", "last_confirmed", "is_stale"]
+    group.save(update_fields=fields)
+    _log(group, actor, action, reason)
+    return group, True
+
+
+def _email_decision(group: Group, reason: str) -> None:
+    if group.submitted_by_id and group.submitted_by.is_active:
+        email_queue_template(
+            kind="groups.decision",
+            to=group.submitted_by.email,
+            template_prefix="groups/emails/decision",
+            context={"group": group, "reason": reason, "group_url": _absolute(group.get_absolute_url())},
+        )
+
+
+@transaction.atomic
+def group_approve(*, group: Group, actor: User, reason: str = "") -> Group:
+    group, changed = _decide(group, actor, GroupStatus.APPROVED, ModerationAction.APPROVED, reason)
+    if changed:
+        _email_decision(group, reason)
+    return group
+
+
+@transaction.atomic
+def group_reject(*, group: Group, actor: User, reason: str) -> Group:
+    if not reason.strip():
+        raise GroupError("Give the submitter a reason for the rejection.")
+    group, changed = _decide(group, actor, GroupStatus.REJECTED, ModerationAction.REJECTED, reason.strip())
+    if changed:
+        _email_decision(group, reason.strip())
+    return group
+
+
+@transaction.atomic
+def group_archive(*, group: Group, actor: User, reason: str = "") -> Group:
+    return _decide(group, actor, GroupStatus.ARCHIVED, ModerationAction.ARCHIVED, reason)[0]
+
+
+# --- Freshness ------------------------------------------------------------------------------------
+
+
+def confirmation_token(group: Group) -> str:
+    return signing.dumps(group.pk, salt=CONFIRM_SALT)
+
+
+def group_from_confirmation_token(token: str) -> Group | None:
+    max_age = settings.GROUPS_CONFIRM_LINK_MAX_AGE_DAYS * 86400
+    try:
+        group_id = signing.loads(token, salt=CONFIRM_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    return Group.objects.filter(pk=group_id).exclude(status=GroupStatus.ARCHIVED).first()
+
+
+@transaction.atomic
+def group_confirm(*, group: Group, actor: User | None = None) -> Group:
+    """An organizer says the group is still active: fresh again for another year."""
+    now = timezone.now()
+    Group.objects.filter(pk=group.pk).update(last_confirmed=now, is_stale=False)
+    group.last_confirmed, group.is_stale = now, False
+    _log(group, actor, ModerationAction.CONFIRMED)
+    return group
+
+
+def groups_request_confirmation(*, now: datetime.datetime | None = None, batch: int = 500) -> int:
+    """Email the organizers of each approved group last confirmed a year ago, once per year.
+
+    A group is asked when it was confirmed more than a year ago and has not been asked since;
+    marking ``confirmation_requested_at`` in the same transaction as the emails makes a second
+    run a no-op.
+    """
+    now = now or timezone.now()
+    due_before = now - datetime.timedelta(days=365)
+    asked = 0
+    while True:
+        with transaction.atomic():
+            groups = list(
+                Group.objects.listed()
+                .filter(last_confirmed__lt=due_before)
+                .filter(Q(confirmation_requested_at__isnull=True) | Q(confirmation_requested_at__lt=due_before))
+                .select_for_update(skip_locked=True)
+                .order_by("pk")[:batch]
+            )
+            if not groups:
+                return asked
+            for group in groups:
+                url = _absolute(reverse("groups:confirm", args=[confirmation_token(group)]))
+                for email in _organizer_emails(group):
+                    email_queue_template(
+                        kind="groups.confirm",
+                        to=email,
+                        template_prefix="groups/emails/confirm",
+                        context={"group": group, "confirm_url": url},
+                    )
+            Group.objects.filter(pk__in=[g.pk for g in groups]).update(confirmation_requested_at=now)
+            asked += len(groups)
+
+
+@transaction.atomic
+def groups_mark_stale(*, now: datetime.datetime | None = None) -> int:
+    """Flag approved groups unconfirmed for 15 months: hidden by default, still reachable."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.GROUPS_STALE_AFTER_DAYS)
+    ids = list(Group.objects.listed().filter(is_stale=False, last_confirmed__lt=cutoff).values_list("pk", flat=True))
+    Group.objects.filter(pk__in=ids).update(is_stale=True)
+    ModerationLogEntry.objects.bulk_create(
+        [ModerationLogEntry(group_id=pk, action=ModerationAction.MARKED_STALE) for pk in ids]
+    )
+    return len(ids)
+
+
+# --- Members --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def membership_join(*, user: User, group: Group) -> Membership:
+    """Join at once, or ask to join where the group's organizers approve members."""
+    if group.status != GroupStatus.APPROVED:
+        raise GroupError("This group is not open for members.")
+    status = MembershipStatus.PENDING if group.requires_approval else MembershipStatus.ACTIVE
+    membership, _ = Membership.objects.get_or_create(group=group, user=user, defaults={"status": status})
+    return membership
+
+
+@transaction.atomic
+def membership_leave(*, user: User, group: Group) -> None:
+    membership = Membership.objects.select_for_update().filter(group=group, user=user).first()
+    if membership is None:
+        return
+    if membership.role == MembershipRole.ORGANIZER and membership.status == MembershipStatus.ACTIVE:
+        others = Membership.objects.organizers().filter(group=group).exclude(pk=membership.pk)
+        if not others.exists() and group.status == GroupStatus.PENDING:
+            raise GroupError("A listing that waits for approval needs its organizer.")
+    membership.delete()
+
+
+@transaction.atomic
+def membership_decide(*, organizer: User, membership: Membership, approve: bool) -> Membership | None:
+    """An organizer approves or declines a request to join their group."""
+    if not is_organizer(organizer, membership.group):
+        raise GroupError("Only the group's organizers decide on requests to join.")
+    if membership.status != MembershipStatus.PENDING:
+        return membership
+    if approve:
+        membership.status = MembershipStatus.ACTIVE
+        membership.save(update_fields=["status"])
+        return membership
+    membership.delete()
+    return None
+
+
+@transaction.atomic
+def membership_set_role(*, organizer: User, membership: Membership, role: MembershipRole) -> Membership:
+    if not is_organizer(organizer, membership.group):
+        raise GroupError("Only the group's organizers choose organizers.")
+    if membership.status != MembershipStatus.ACTIVE:
+        raise GroupError("Approve the request to join first.")
+    demoting = role == MembershipRole.MEMBER and membership.role == MembershipRole.ORGANIZER
+    others = Membership.objects.organizers().filter(group=membership.group).exclude(pk=membership.pk)
+    if demoting and not others.exists():
+        raise GroupError("A group keeps at least one organizer.")
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+# --- Claims of orphaned listings -------------------------------------------------------------------
+
+
+def is_orphaned(group: Group) -> bool:
+    return not Membership.objects.organizers().filter(group=group, user__is_active=True).exists()
+
+
+@transaction.atomic
+def claim_submit(*, user: User, group: Group, message: str = "") -> GroupClaim:
+    if group.status != GroupStatus.APPROVED or not is_orphaned(group):
+        raise GroupError("Only a listed group without an active organizer can be claimed.")
+    try:
+        with transaction.atomic():
+            claim = GroupClaim.objects.create(group=group, user=user, message=message.strip())
+    except IntegrityError:
+        raise GroupError("You have already claimed this group; its district rep will decide.") from None
+    admin_url = _absolute(reverse("admin:groups_groupclaim_change", args=[claim.pk]))
+    for email in _rep_emails(group):
+        email_queue_template(
+            kind="groups.claim",
+            to=email,
+            template_prefix="groups/emails/claim",
+            context={"group": group, "claim": claim, "admin_url": admin_url},
+        )
+    return claim
+
+
+@transaction.atomic
+def claim_decide(*, claim: GroupClaim, actor: User, approve: bool, reason: str = "") -> GroupClaim:
+    claim = GroupClaim.objects.select_for_update().get(pk=claim.pk)
+    if claim.status != ClaimStatus.PENDING:
+        return claim
+    claim.status = ClaimStatus.APPROVED if approve else ClaimStatus.REJECTED
+    claim.decided_by, claim.decided_at = actor, timezone.now()
+    claim.save(update_fields=["status", "decided_by", "decided_at"])
+    if approve:
+        Membership.objects.update_or_create(
+            group=claim.group,
+            user=claim.user,
+            defaults={"role": MembershipRole.ORGANIZER, "status": MembershipStatus.ACTIVE},
+        )
+    action = ModerationAction.CLAIM_APPROVED if approve else ModerationAction.CLAIM_REJECTED
+    _log(claim.group, actor, action, reason or f"Claim by {claim.user.display_name}")
+    return claim
+
+
+# --- Relay messages -------------------------------------------------------------------------------
+
+
+def _check_relay_limits(sender_email: str, ip_address: str | None, now: datetime.datetime) -> None:
+    since = now - datetime.timedelta(hours=1)
+    recent = RelayMessage.objects.filter(created_at__gte=since)
+    if recent.filter(sender_email__iexact=sender_email).count() >= settings.GROUPS_RELAY_PER_SENDER_PER_HOUR:
+        raise RateLimited("You have sent several messages in the last hour. Please try again later.")
+    if ip_address and recent.filter(ip_address=ip_address).count() >= settings.GROUPS_RELAY_PER_IP_PER_HOUR:
+        raise RateLimited("Too many messages were sent from your network in the last hour. Please try later.")
+
+
+@transaction.atomic
+def relay_send(
+    *,
+    sender_name: str,
+    sender_email: str,
+    body: str,
+    ip_address: str | None,
+    group: Group | None = None,
+    team: Team | None = None,
+    sender: User | None = None,
+) -> RelayMessage:
+    """Pass a message to a group's organizers (or a team's lead) without showing their address.
+
+    The sender's address is the reply-to, so the organizer's answer reveals theirs only if they
+    choose to answer. Each message is a row: the rate limits count rows, per sender and per IP.
+    """
+    if (group is None) == (team is None):
+        raise ValueError("A relay message goes to one group or one team.")
+    now = timezone.now()
+    _check_relay_limits(sender_email, ip_address, now)
+    if group is not None:
+        recipients = _organizer_emails(group)
+    else:
+        recipients = [team.lead.email] if team.lead_id and team.lead.is_active else []
+    if not recipients:
+        raise GroupError("Nobody can receive messages for this listing right now.")
+    message = RelayMessage.objects.create(
+        group=group,
+        team=team,
+        sender=sender if sender and sender.is_authenticated else None,
+        sender_name=sender_name.strip(),
+        sender_email=sender_email.strip(),
+        body=body.strip(),
+        ip_address=ip_address,
+    )
+    for email in recipients:
+        email_queue_template(
+            kind="groups.relay" if group is not None else "teams.relay",
+            to=email,
+            template_prefix="groups/emails/relay",
+            context={"message": message, "target": group or team},
+            reply_to=message.sender_email,
+        )
+    return message
+
+
+def relay_purge(*, now: datetime.datetime | None = None) -> int:
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.GROUPS_RELAY_KEEP_DAYS)
+    deleted, _ = RelayMessage.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+# --- Teams --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def team_volunteer(*, user: User, team: Team, message: str = "") -> TeamVolunteer:
+    volunteer, created = TeamVolunteer.objects.get_or_create(
+        team=team, user=user, defaults={"message": message.strip()}
+    )
+    if not created and message.strip():
+        volunteer.message = message.strip()
+        volunteer.save(update_fields=["message"])
+    return volunteer
+
+
+@transaction.atomic
+def team_unvolunteer(*, user: User, team: Team) -> None:
+    TeamVolunteer.objects.filter(team=team, user=user).delete()
+
+
+def user_groups_erase(*, user: User) -> None:
+    """What deleting the account would leave behind: messages kept under the sender's address.
+    Memberships, claims and offers go with the user row; listings they submitted stay (their
+    group still exists) without a link to them."""
+    RelayMessage.objects.filter(sender_email__iexact=user.email).delete()

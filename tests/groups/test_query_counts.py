@@ -1,0 +1,54 @@
+"""The directory and the pages that list groups run the same number of queries for 10 groups as
+for 500: nothing is fetched per group."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+# url -> queries for an anonymous visitor (pinned: a change here is a change in the page's cost).
+PINNED = {
+    # count, ranked ids of the page, the page's groups, their towns (+ the place or district lookup)
+    "/groups/": 4,
+    "/groups/?q=climate": 4,
+    "/groups/?district=ma-3": 5,
+    "/groups/?zip=01852": 8,
+    "/groups/?town=Lowell": 7,
+    "/groups/?town=Lowell&q=climate&district=ma-3&stale=1": 8,
+    "/groups/?page=2": 4,
+    "/districts/ma-7/": 8,
+    "/find/?q=01852": 6,
+}
+
+
+def _count(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def test_query_counts_are_pinned_and_the_same_for_10_and_500_groups(client, bulk_groups):
+    bulk_groups(10)
+    small = {url: _count(client, url) for url in PINNED}
+    bulk_groups(490, start=10)
+    large = {url: _count(client, url) for url in PINNED}
+    assert small == large
+    assert large == PINNED
+
+
+def test_a_signed_in_members_my_groups_costs_the_same_with_more_groups(client, bulk_groups, activist):
+    from groups import services
+    from groups.models import Group
+
+    bulk_groups(10)
+    client.force_login(activist)
+    services.membership_join(user=activist, group=Group.objects.first())
+    small = _count(client, "/accounts/profile/")
+    bulk_groups(490, start=10)
+    for group in Group.objects.all()[:50]:
+        services.membership_join(user=activist, group=group)
+    assert _count(client, "/accounts/profile/") == small
