@@ -87,7 +87,8 @@ class EventQuerySet(models.QuerySet):
         return self.published().upcoming(now)
 
     def for_cards(self) -> EventQuerySet:
-        return self.select_related("host_group", "town", "district").prefetch_related("co_hosts")
+        """What an event card shows (title, time, type, town, host): one query, no prefetch."""
+        return self.select_related("host_group", "town")
 
 
 class Event(models.Model):

@@ -72,10 +72,11 @@ def group_panel(request: HttpRequest, group) -> SafeString:
 def profile_panel(request: HttpRequest) -> SafeString | str:
     if not request.user.is_authenticated:
         return ""
-    feed = services.member_calendar_ensure(user=request.user)
+    # Reading the page never writes: the private feed address is made on request (a POST).
+    feed = MemberCalendar.objects.filter(user=request.user).first()
     context = {
         "rsvps": selectors.my_rsvps(request.user),
-        "feed_url": request.build_absolute_uri(feed.get_absolute_url()),
+        "feed_url": request.build_absolute_uri(feed.get_absolute_url()) if feed else "",
     }
     return render_to_string("events/panels/my_events.html", context, request=request)
 

@@ -141,28 +141,30 @@ def member_feed_events(user) -> list[Event]:
 
 
 def next_event_by_group(group_ids: list[int]) -> dict[int, Event]:
-    """Each group's next listed event (hosted or co-hosted), for directory cards.
+    """Each group's next listed event (hosted or co-hosted), for directory cards: one query.
 
-    Two queries whatever the number of groups: the ids through a correlated subquery, then the events.
+    The groups come back annotated with their next event's fields (correlated subqueries), and
+    light ``Event`` objects carry what a card shows: title, link and start.
     """
     from django.db.models import OuterRef, Subquery
 
     from groups.models import Group
 
-    pairs = list(
-        Group.objects.filter(pk__in=list(group_ids))
-        .annotate(
-            next_id=Subquery(
-                Event.objects.listed()
-                .filter(Q(host_group=OuterRef("pk")) | Q(co_hosts=OuterRef("pk")))
-                .order_by("starts_at", "pk")
-                .values("pk")[:1]
-            )
-        )
-        .filter(next_id__isnull=False)
-        .values_list("pk", "next_id")
-    )
-    if not pairs:
+    if not group_ids:
         return {}
-    events = Event.objects.select_related("town", "host_group").in_bulk({event_id for _, event_id in pairs})
-    return {group_id: events[event_id] for group_id, event_id in pairs if event_id in events}
+    upcoming = (
+        Event.objects.listed()
+        .filter(Q(host_group=OuterRef("pk")) | Q(co_hosts=OuterRef("pk")))
+        .order_by("starts_at", "pk")
+    )
+    fields = ("pk", "slug", "title", "starts_at")
+    rows = (
+        Group.objects.filter(pk__in=list(group_ids))
+        .annotate(**{f"next_{name}": Subquery(upcoming.values(name)[:1]) for name in fields})
+        .filter(next_pk__isnull=False)
+        .values_list("pk", *(f"next_{name}" for name in fields))
+    )
+    return {
+        group_id: Event(pk=pk, slug=slug, title=title, starts_at=starts_at)
+        for group_id, pk, slug, title, starts_at in rows
+    }

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from groups import policy, selectors, services
 from groups.forms import ClaimForm, ContactForm, DirectoryFilterForm, GroupForm
 from groups.integration import group_events_html
-from groups.models import Group, GroupSlugHistory, GroupStatus, Membership, MembershipRole
+from groups.models import Group, GroupSlugHistory, GroupStatus, Membership, MembershipRole, MembershipStatus
 from groups.text import render_markdown
 
 
@@ -123,7 +123,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     if not policy.can_join(request.user, group):
         raise Http404("No such group")
     membership = services.membership_join(user=request.user, group=group)
-    if membership.status == "pending":
+    if membership.status == MembershipStatus.PENDING:
         messages.info(request, f"You asked to join {group.name}. Its organizers will decide.")
     else:
         messages.success(request, f"You joined {group.name}.")

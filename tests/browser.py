@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
-
-import pytest
+from contextlib import contextmanager
 
 from tests.realstack import require
 
@@ -31,11 +30,15 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-@pytest.fixture(scope="session")
-def chromium():
+@contextmanager
+def chromium_browser():
+    """One Chromium for one test. Function scope on purpose: a sync Playwright session keeps an
+    event loop alive, and two of them (or one lingering across tests) refuse to start."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = launch(playwright)
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -198,3 +198,12 @@ def worker_factory(transactional_db, redis_flushed, settings):
 @pytest.fixture
 def site_url(settings):
     return settings.SITE_URL
+
+
+@pytest.fixture
+def chromium():
+    """Headless Chromium (Debian's /usr/bin/chromium through Playwright) for one browser test."""
+    from tests.browser import chromium_browser
+
+    with chromium_browser() as browser:
+        yield browser

@@ -95,14 +95,5 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture
-def browser():
-    """A Chromium of this test's own (function scope, so it never shares a Playwright loop with
-    the session-wide ``chromium`` fixture that other modules import)."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import launch
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    return chromium

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from events import services
-from events.models import Event, EventStatus, EventType, Rsvp, RsvpStatus
+from events.models import Event, EventStatus, EventType, MemberCalendar, Rsvp, RsvpStatus
 from outbox.models import OutboundEmail
 from tests.events.conftest import make_event
 
@@ -95,8 +95,8 @@ def test_the_listing_costs_the_same_queries_however_many_events(client, django_a
     for n in range(count):
         make_event(title=f"Event {n}", start=timezone.now() + timedelta(hours=n + 1))
     # ZIP lookup (zip, town and its 2 prefetches), towns within, count, the form's district
-    # choices, the page of events, their co-hosts
-    with django_assert_num_queries(9):
+    # choices, the page of events
+    with django_assert_num_queries(8):
         client.get("/events/?zip=01852&distance=25")
 
 
@@ -346,7 +346,10 @@ def test_my_events_on_the_profile_lists_rsvps_and_the_private_feed(client, membe
     services.rsvp_create(event=event, user=members[0])
     client.force_login(members[0])
     page = client.get("/accounts/profile/").content.decode()
-    assert "My events" in page and "Postcard party" in page and "/events/feed/" in page
+    assert "My events" in page and "Postcard party" in page and ".ics" not in page
+    client.post("/events/feed/reset/")  # "Get a private calendar feed of my events"
+    token = MemberCalendar.objects.get(user=members[0]).token
+    assert f"/events/feed/{token}.ics" in client.get("/accounts/profile/").content.decode()
 
 
 def test_home_find_and_district_pages_show_upcoming_events(client):
@@ -408,7 +411,7 @@ def test_rsvps_in_the_admin_are_for_coordinators_only(staff_client, rep_ma3, coo
     [
         ("/events/calendar.ics", 1),
         ("/districts/ma-3/calendar.ics", 2),
-        ("/events/calendar/", 2),  # the events, their co-hosts
+        ("/events/calendar/", 1),  # the events
     ],
 )
 def test_feeds_and_the_month_calendar_cost_the_same_queries_however_many_events(
@@ -447,3 +450,19 @@ def test_deleting_an_account_gives_the_seat_to_the_next_person_waiting(members):
     waiting = services.rsvp_create(event=event, user=members[1])
     user_delete(user=members[0])
     assert Rsvp.objects.get(pk=waiting.pk).status == RsvpStatus.GOING
+
+
+def test_directory_cards_get_each_groups_next_event_in_one_query(
+    lowell_group, worcester_group, django_assert_num_queries
+):
+    from events.selectors import next_event_by_group
+
+    later = make_event(title="Later", host_group=lowell_group, start=timezone.now() + timedelta(days=9))
+    sooner = make_event(title="Sooner", host_group=worcester_group, town="Worcester")
+    sooner.co_hosts.add(lowell_group)
+    make_event(title="Draft", host_group=lowell_group, status=EventStatus.DRAFT, start=timezone.now())
+    with django_assert_num_queries(1):
+        found = next_event_by_group([lowell_group.pk, worcester_group.pk])
+    assert {g: e.title for g, e in found.items()} == {lowell_group.pk: "Sooner", worcester_group.pk: "Sooner"}
+    assert found[lowell_group.pk].get_absolute_url() == sooner.get_absolute_url()
+    assert later.pk not in {e.pk for e in found.values()}

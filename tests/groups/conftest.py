@@ -16,18 +16,6 @@ from groups.models import Group, GroupStatus
 from tests.conftest import PASSWORD
 
 
-@pytest.fixture(autouse=True)
-def _role_groups(db):
-    """A flushed (transactional, live server) database loses the role groups that a data
-    migration made; the cast's reps and coordinator need them."""
-    from django.contrib.auth.models import Group as AuthGroup
-
-    from accounts.models import Role
-
-    for role in Role:
-        AuthGroup.objects.get_or_create(name=role.value)
-
-
 @pytest.fixture
 def make_group(db):
     def make(
@@ -134,3 +122,8 @@ def bulk_groups(db):
         GroupDistrict.objects.bulk_create(districts)
 
     return make
+
+
+@pytest.fixture
+def browser(chromium):
+    return chromium

@@ -7,7 +7,6 @@ import json
 import pytest
 
 from districts.models import Team
-from tests.browser import chromium  # noqa: F401 - fixture
 from tests.trust.test_accessibility import VIEWPORTS, check_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,15 +26,15 @@ def pages(make_group, organizer, coordinator):
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_public_groups_pages_have_no_axe_violations(chromium, live_server, pages, viewport):  # noqa: F811
+def test_public_groups_pages_have_no_axe_violations(browser, live_server, pages, viewport):
     paths = ["/groups/", "/groups/?zip=01852", "/groups/?town=Narnia", pages.get_absolute_url(), "/teams/",
              "/teams/voting-rights/", "/districts/ma-3/", "/find/?q=Lowell"]  # fmt: skip
-    found = check_pages(chromium, live_server.url, paths, viewport)
+    found = check_pages(browser, live_server.url, paths, viewport)
     assert found == {}, json.dumps(found, indent=1)
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_organizer_pages_have_no_axe_violations(chromium, live_server, pages, organizer, client, viewport):  # noqa: F811
+def test_organizer_pages_have_no_axe_violations(browser, live_server, pages, organizer, client, viewport):
     client.force_login(organizer)
     cookie = client.cookies["sessionid"].value
 
@@ -45,5 +44,5 @@ def test_organizer_pages_have_no_axe_violations(chromium, live_server, pages, or
     slug = pages.slug
     paths = ["/groups/submit/", f"/groups/{slug}/", f"/groups/{slug}/edit/", f"/groups/{slug}/members/",
              f"/groups/{slug}/contact/", "/accounts/profile/"]  # fmt: skip
-    found = check_pages(chromium, live_server.url, paths, viewport, login=login)
+    found = check_pages(browser, live_server.url, paths, viewport, login=login)
     assert found == {}, json.dumps(found, indent=1)

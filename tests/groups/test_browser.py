@@ -12,15 +12,9 @@ import pytest
 from accounts.mfa import totp_ensure
 from groups.models import GroupStatus
 from tests.accounts.conftest import totp_code
-from tests.browser import chromium  # noqa: F401 - fixture
 from tests.conftest import PASSWORD, STAFF_TOTP_SECRET
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser(chromium):  # noqa: F811 - the shared session-wide Chromium of tests/browser.py
-    return chromium
 
 
 def _sign_in(page, base: str, email: str) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import chromium  # noqa: F401 - fixture
 from tests.realstack import require
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,13 +58,13 @@ def check_pages(browser, base_url: str, paths: list[str], viewport: str, login=N
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_public_pages_have_no_axe_violations(chromium, live_server, viewport):  # noqa: F811
+def test_public_pages_have_no_axe_violations(chromium, live_server, viewport):
     found = check_pages(chromium, live_server.url, PUBLIC_PAGES, viewport)
     assert found == {}, json.dumps(found, indent=1)
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_member_pages_have_no_axe_violations(chromium, live_server, activist, client, viewport):  # noqa: F811
+def test_member_pages_have_no_axe_violations(chromium, live_server, activist, client, viewport):
     client.force_login(activist)
     cookie = client.cookies["sessionid"].value
 
