@@ -136,27 +136,34 @@ def upcoming_events(district_id: int, limit: int = 5) -> list[EventItem]:
     """Upcoming events of a district, from the events app when it provides them, else [].
 
     Looked up late, like ``imc.hooks``: the newsletter works with or without the events app.
-    The contract: ``events.selectors.upcoming_in_district(district_id, limit=...)`` returns
-    events with ``title``, ``get_absolute_url()`` and a start time (``starts_at`` or ``start``).
+    It asks ``events.selectors.events_of_district(district, limit=...)`` for listed upcoming
+    events with ``title``, ``get_absolute_url()``, ``starts_at`` and ``location_text``.
     """
     try:
         module = import_module("events.selectors")
-    except ModuleNotFoundError:
+    except ModuleNotFoundError as exc:
+        if exc.name != "events.selectors":
+            raise
         return []
-    provider = getattr(module, "upcoming_in_district", None)
+    provider = getattr(module, "events_of_district", None)
     if provider is None:
         return []
     from django.conf import settings
 
+    from districts.models import District
+
+    district = District.objects.filter(pk=district_id).first()
+    if district is None:
+        return []
     items = []
-    for event in provider(district_id, limit=limit):
+    for event in provider(district, limit=limit):
         url = event.get_absolute_url() if hasattr(event, "get_absolute_url") else ""
         items.append(
             EventItem(
                 title=str(getattr(event, "title", event)),
                 url=settings.SITE_URL + url if url.startswith("/") else url,
                 when=getattr(event, "starts_at", None) or getattr(event, "start", None),
-                place=str(getattr(event, "location_name", "") or getattr(event, "town", "") or ""),
+                place=str(getattr(event, "location_text", "") or ""),
             )
         )
     return items

@@ -9,10 +9,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from accounts.middleware import StaffAdminMFAMiddleware
 from newsletter import rendering, selectors, services
 from newsletter.forms import NewsletterForm, ScheduleForm
 from newsletter.models import Newsletter, NewsletterStatus
@@ -20,12 +22,17 @@ from newsletter.policy import can_compose
 
 
 def coordinator_required(view):
+    """Coordinators only, and with the admin's rule for staff: a second factor in this session."""
+
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not can_compose(request.user):
             raise PermissionDenied
+        refusal = StaffAdminMFAMiddleware(lambda r: HttpResponse()).refuse(request, reverse("admin:index"))
+        if refusal is not None:
+            return refusal
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -33,6 +33,29 @@ SMTP_SINK = os.environ.get("SMTP_SINK", "/usr/sbin/smtp-sink")
 LOAD_BEFORE = ""
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def database_backends_cpu() -> float:
+    """CPU of the PostgreSQL backends serving the bench database, except this process's own."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return sum(cpu_seconds(pid) for (pid,) in cursor.fetchall())
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -119,7 +142,7 @@ def make_issue():
     )
 
 
-def baseline(n: int, port: int) -> float:
+def baseline(n: int, port: int, sink_pid: int) -> tuple[float, float]:
     """A plain smtplib loop: the same pre-rendered message N times over one connection."""
     from django.conf import settings
 
@@ -134,12 +157,14 @@ def baseline(n: int, port: int) -> float:
     )
     sender = settings.NEWSLETTER_FROM_EMAIL
     client = smtplib.SMTP("127.0.0.1", port)
+    cpu_before = time.process_time() + cpu_seconds(sink_pid)
     started = time.perf_counter()
     for i in range(n):
         client.sendmail(sender, [f"reader{i}@bench.invalid"], payload)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() + cpu_seconds(sink_pid) - cpu_before
     client.quit()
-    return n / elapsed
+    return n / elapsed, cpu / n * 1000
 
 
 class Workers:
@@ -157,6 +182,8 @@ class Workers:
             "EMAIL_PORT": str(self.port),
             # The limiter runs (Redis) but is set far above what the machine can do.
             "NEWSLETTER_RATE_PER_SECOND": os.environ.get("BENCH_RATE", "1000000"),
+            # Persistent database connections, as in production.
+            "CONN_MAX_AGE": "600",
         }
         for i in range(self.processes):
             command = [
@@ -216,7 +243,7 @@ class Workers:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-def pipeline(n: int, port: int, concurrency: int, processes: int) -> dict:
+def pipeline(n: int, port: int, concurrency: int, processes: int, sink_pid: int) -> dict:
     from newsletter import services
     from newsletter.models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
 
@@ -225,6 +252,7 @@ def pipeline(n: int, port: int, concurrency: int, processes: int) -> dict:
     workers = Workers(port, concurrency, processes)
     workers.start()
     try:
+        cpu_before = sum(cpu_seconds(pid) for pid in workers.pids()) + cpu_seconds(sink_pid) + database_backends_cpu()
         started = time.perf_counter()
         services.newsletter_send_now(newsletter=newsletter)
         prepared_at = None
@@ -236,6 +264,7 @@ def pipeline(n: int, port: int, concurrency: int, processes: int) -> dict:
                 break
             time.sleep(0.05)
         finished = time.perf_counter()
+        cpu = sum(cpu_seconds(pid) for pid in workers.pids()) + cpu_seconds(sink_pid) + database_backends_cpu()
         peak_one, peak_all = workers.peak_memory_mb()
     finally:
         workers.stop()
@@ -248,6 +277,7 @@ def pipeline(n: int, port: int, concurrency: int, processes: int) -> dict:
         "seconds": finished - started,
         "peak_one_mb": peak_one,
         "peak_all_mb": peak_all,
+        "cpu_ms": (cpu - cpu_before) / n * 1000,
     }
 
 
@@ -266,14 +296,16 @@ def main() -> None:
     results = []
     try:
         for n in args.n:
-            base = baseline(n, port)
-            run = pipeline(n, port, args.concurrency, args.processes)
+            base, base_cpu = baseline(n, port, sink.pid)
+            run = pipeline(n, port, args.concurrency, args.processes, sink.pid)
+            run["base_cpu_ms"] = base_cpu
             results.append((n, base, run))
             print(
                 f"N={n:>7}: baseline {base:7.0f} msg/s | pipeline {run['rate']:7.0f} msg/s end to end "
                 f"({run['send_rate']:.0f} msg/s after {run['prepare_seconds']:.1f} s writing delivery rows) | "
                 f"ratio {run['rate'] / base:.2f} | worker peak RSS {run['peak_one_mb']:.0f} MiB per process, "
-                f"{run['peak_all_mb']:.0f} MiB all",
+                f"{run['peak_all_mb']:.0f} MiB all | CPU per message: baseline {base_cpu:.2f} ms, "
+                f"pipeline {run['cpu_ms']:.2f} ms",
                 flush=True,
             )
     finally:
@@ -285,17 +317,23 @@ def main() -> None:
     print()
     print(
         "| N | baseline smtplib msg/s | pipeline msg/s (end to end) | ratio | send phase msg/s "
-        "| delivery rows written | worker peak RSS per process / all |"
+        "| delivery rows written | worker peak RSS per process / all | CPU ms per message, baseline / pipeline |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for n, base, run in results:
         print(
             f"| {n:,} | {base:,.0f} | {run['rate']:,.0f} | {run['rate'] / base:.2f} | {run['send_rate']:,.0f} | "
-            f"{run['prepare_seconds']:.1f} s | {run['peak_one_mb']:.0f} / {run['peak_all_mb']:.0f} MiB |"
+            f"{run['prepare_seconds']:.1f} s | {run['peak_one_mb']:.0f} / {run['peak_all_mb']:.0f} MiB | "
+            f"{run['base_cpu_ms']:.2f} / {run['cpu_ms']:.2f} |"
         )
     if results:
         n, base, run = results[-1]
         print(f"\nProjected 1,000,000-recipient send at the N={n:,} rate: {1_000_000 / run['rate'] / 60:.1f} minutes")
+        cores = os.cpu_count() or 1
+        print(
+            f"CPU-bound ceiling of the pipeline on {cores} idle cores: {cores * 1000 / run['cpu_ms']:,.0f} msg/s "
+            f"(1,000,000 in {1_000_000 / (cores * 1000 / run['cpu_ms']) / 60:.1f} minutes)"
+        )
         if len(results) > 1:
             growth = results[-1][2]["peak_one_mb"] / results[0][2]["peak_one_mb"]
             print(f"Peak memory per worker process, N={results[-1][0]:,} / N={results[0][0]:,}: {growth:.2f}x")

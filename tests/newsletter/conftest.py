@@ -68,10 +68,9 @@ def uma(db):
 
 
 @pytest.fixture
-def staff_client(client, coordinator):
-    """The coordinator signed in (one fixture, so that 2FA can be added in one place later)."""
-    client.force_login(coordinator)
-    return client
+def staff_client(staff_client_factory, coordinator):
+    """The coordinator signed in with a second factor, as staff pages require."""
+    return staff_client_factory(coordinator)
 
 
 def ma(number: int) -> District:

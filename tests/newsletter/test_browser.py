@@ -11,7 +11,6 @@ import re
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
-from django.test import Client
 
 from newsletter.models import Newsletter, NewsletterStatus, Subscriber, SubscriberStatus
 from tests.newsletter.conftest import make_subscriber
@@ -24,10 +23,23 @@ def browser(chromium):
     return chromium
 
 
-def signed_in_page(browser, live_server, user):
-    """A page whose session belongs to ``user`` (the one place to adapt when staff need 2FA)."""
-    client = Client()
-    client.force_login(user)
+@pytest.fixture
+def browser_coordinator(live_server):
+    """The coordinator, in a database that an earlier transactional test may have flushed
+    (taking the role groups of the data migration with it)."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Role
+    from accounts.services import user_ensure
+    from tests.conftest import PASSWORD
+
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+    return user_ensure(email="cora@example.org", password=PASSWORD, first_name="Cora", roles=(Role.COORDINATOR,))
+
+
+def signed_in_page(browser, live_server, client):
+    """A page sharing the session of a signed-in test client (staff: with a second factor)."""
     context = browser.new_context(base_url=live_server.url)
     context.add_cookies(
         [
@@ -42,12 +54,13 @@ def signed_in_page(browser, live_server, user):
 
 
 def test_a_coordinator_composes_previews_tests_and_sends_and_a_subscriber_unsubscribes_in_one_click(
-    browser, live_server, coordinator, settings
+    browser, live_server, browser_coordinator, staff_client_factory, settings
 ):
+    coordinator = browser_coordinator
     settings.SITE_URL = live_server.url
     bob = make_subscriber("bob@example.org", town="Lowell", name="Bob")
     make_subscriber("carol@example.org", town="Springfield", name="Carol")
-    page = signed_in_page(browser, live_server, coordinator)
+    page = signed_in_page(browser, live_server, staff_client_factory(coordinator))
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 

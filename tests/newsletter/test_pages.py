@@ -27,9 +27,15 @@ STAFF_PAGES = [
 
 @pytest.mark.parametrize(("method", "path"), STAFF_PAGES)
 @pytest.mark.parametrize("who", ["activist", "rep_ma3"])
-def test_only_coordinators_may_open_the_newsletter_staff_pages(client, request, who, method, path, bob):
+def test_only_coordinators_may_open_the_newsletter_staff_pages(
+    client, staff_client_factory, request, who, method, path, bob
+):
     newsletter = compose()
-    client.force_login(request.getfixturevalue(who))
+    user = request.getfixturevalue(who)
+    if user.is_staff:
+        client = staff_client_factory(user)  # even with a second factor, a rep is refused
+    else:
+        client.force_login(user)
     response = getattr(client, method)(path.format(pk=newsletter.pk), {"confirm": "yes"} if method == "post" else None)
     assert response.status_code == 403
     newsletter.refresh_from_db()
@@ -137,10 +143,15 @@ def test_the_public_archive_shows_sent_issues_without_any_personal_part(
     assert "Public issue" in body and "Secret draft" not in body and "Bob" not in body
 
 
-def test_coordinators_see_newsletters_in_the_admin_and_reps_do_not(client, coordinator, rep_ma3):
+def test_coordinators_see_newsletters_in_the_admin_and_reps_do_not(staff_client_factory, coordinator, rep_ma3):
     compose()
+    assert staff_client_factory(coordinator).get("/admin/newsletter/newsletter/").status_code == 200
+    rep = staff_client_factory(rep_ma3)
+    assert rep.get("/admin/newsletter/newsletter/").status_code == 403
+    assert rep.get("/admin/newsletter/subscriber/").status_code == 403
+
+
+def test_a_coordinator_without_a_second_factor_is_sent_to_set_one_up(client, coordinator):
     client.force_login(coordinator)
-    assert client.get("/admin/newsletter/newsletter/").status_code == 200
-    client.force_login(rep_ma3)
-    assert client.get("/admin/newsletter/newsletter/").status_code == 403
-    assert client.get("/admin/newsletter/subscriber/").status_code == 403
+    response = client.get("/newsletter/staff/")
+    assert response.status_code == 302 and "/accounts/2fa/" in response["Location"]

@@ -415,3 +415,19 @@ def test_the_anymail_tracking_webhook_suppresses_a_hard_bounce(bob, client, sett
     assert response.status_code == 200
     bob.refresh_from_db()
     assert bob.suppressed and bob.suppressed_reason == SuppressionReason.BOUNCE
+
+
+def test_the_events_block_comes_from_the_events_app_for_each_recipients_district(
+    bob, carol, dan, django_capture_on_commit_callbacks
+):
+    from tests.events.conftest import make_event
+
+    make_event(title="Lowell town hall", town="Lowell")  # MA-3, Bob's district
+    make_event(title="Springfield phone bank", town="Springfield")  # MA-1, Carol's
+    send_all(compose(include_events=True), django_capture_on_commit_callbacks)
+    by_address = {m.to[0]: m for m in mail.outbox}
+    bob_html = html_of(by_address["bob@example.org"])
+    assert "Upcoming events in your district" in bob_html and "Lowell town hall" in bob_html
+    assert "Springfield phone bank" not in bob_html
+    assert "Springfield phone bank" in by_address["carol@example.org"].body
+    assert "Upcoming events" not in by_address["dan@example.org"].body  # no district, no block
