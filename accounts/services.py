@@ -51,8 +51,8 @@ def user_delete(*, user: User) -> None:
 
     Memberships, RSVPs and the like go with the user row (their foreign keys cascade); each app's
     ``erase_user_data`` removes what is keyed otherwise. Outgoing mail to or from their addresses
-    is deleted too, so the mail log keeps no address of theirs (nor does the admin's log); mail still queued for them is
-    never sent.
+    is deleted too, so the mail log keeps no address of theirs (nor does the admin's log); mail
+    still queued for them is never sent.
     """
     addresses = user_addresses(user)
     user_erase(user)
