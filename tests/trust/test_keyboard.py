@@ -143,3 +143,26 @@ def test_a_newcomer_signs_up_finds_a_group_by_zip_joins_and_rsvps_with_the_keybo
     assert "You're going" in page.inner_text("main")
     # Shift+Tab walks back up the same controls to the header's sign-out.
     focus(page, button("Sign out"), backwards=True)
+
+
+def test_on_a_phone_the_collapsed_menu_opens_and_closes_from_the_keyboard(live_server, chromium):  # noqa: F811
+    """On narrow screens the navigation folds behind a button: Enter on it opens the menu, Tab
+    then reaches its links, and Enter on one follows it."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(live_server.url)
+        assert page.locator("#main-nav a[href='/groups/']").is_hidden()
+        toggler = focus(
+            page,
+            lambda el: el["tag"] == "button" and "navbar-toggler" in page.evaluate("document.activeElement.className"),
+        )
+        assert toggler["visible"]
+        page.keyboard.press("Enter")
+        page.locator("#main-nav a[href='/groups/']").wait_for(state="visible")
+        assert page.evaluate("document.activeElement.getAttribute('aria-expanded')") == "true"
+        focus(page, lambda el: el["tag"] == "a" and el["href"] == "/groups/")
+        activate(page)
+        assert page.url.endswith("/groups/")
+    finally:
+        context.close()
