@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from accounts.models import Role, User
@@ -49,10 +51,15 @@ def user_delete(*, user: User) -> None:
 
     Memberships, RSVPs and the like go with the user row (their foreign keys cascade); each app's
     ``erase_user_data`` removes what is keyed otherwise. Outgoing mail to or from their addresses
-    is deleted too, so the mail log keeps no address of theirs; mail still queued for them is
-    never sent.
+    is deleted too, so the mail log keeps no address of theirs (nor does the admin's log); mail
+    still queued for them is never sent.
     """
     addresses = user_addresses(user)
     user_erase(user)
     outbox_rows_for(addresses).delete()
+    # The admin's history of staff changes to this account stays (who did what, when), but its
+    # label was the address.
+    LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)).update(
+        object_repr=f"Deleted account #{user.pk}"
+    )
     user.delete()

@@ -32,3 +32,50 @@ def profile_panel(request: HttpRequest) -> SafeString:
         "preferences_token": tokens.preferences_token(subscriber.pk) if subscriber else "",
     }
     return render_to_string("newsletter/panels/profile.html", context, request=request)
+
+
+def _subscriptions(user):
+    """The subscriber rows of the member: linked to the account, or under one of its addresses."""
+    from django.db.models import Q
+
+    from accounts.selectors import user_addresses
+
+    return Subscriber.objects.filter(Q(user=user) | Q(email__in=user_addresses(user)))
+
+
+def export_user_data(user) -> dict:
+    """The member's subscription (with its consent record) and the issues sent to them."""
+    from newsletter.models import Delivery
+
+    subscriber = _subscriptions(user).order_by("pk").first()
+    if subscriber is None:
+        return {"subscription": None, "deliveries": []}
+    deliveries = Delivery.objects.filter(subscriber=subscriber).select_related("newsletter").order_by("pk")
+    return {
+        "subscription": {
+            "email": subscriber.email,
+            "name": subscriber.name,
+            "status": subscriber.status,
+            "town": subscriber.town.name if subscriber.town_id else None,
+            "consent_at": subscriber.consent_at.isoformat() if subscriber.consent_at else None,
+            "consent_source": subscriber.consent_source,
+            "confirmed_at": subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else None,
+        },
+        "deliveries": [
+            {
+                "issue": d.newsletter.subject,
+                "status": d.status,
+                "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+            }
+            for d in deliveries
+        ],
+    }
+
+
+def erase_user_data(user) -> None:
+    """Deleting the account ends the subscription and forgets the address, deliveries included.
+
+    The trade-off: a suppressed address (it bounced, or its owner complained) is forgotten too,
+    so if somebody subscribes it again it is asked to confirm like any new address.
+    """
+    _subscriptions(user).delete()

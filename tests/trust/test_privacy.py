@@ -1,0 +1,169 @@
+"""Privacy across the apps: what deleting an account takes with it, what it leaves, and how long
+relay messages are kept. tests/accounts/test_privacy.py covers the account's own rows; these
+tests put the member into groups, events and the newsletter first, through the site.
+
+The cast: Alice (``activist``) organizes "Lowell Indivisible" together with Olga, created one of
+its events, RSVPs to another, subscribes to the newsletter and has received an issue. A
+coordinator once changed her account in the admin (the admin's log names her).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.db import models
+from django.db.models.functions import Cast
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import user_ensure
+from events.models import Event, EventStatus, Rsvp, RsvpStatus
+from groups import services as group_services
+from groups.models import Membership, MembershipRole, MembershipStatus, RelayMessage
+from imc.celery import app
+from newsletter import services as newsletter_services
+from newsletter.models import Delivery, Subscriber
+from outbox.models import OutboundEmail
+from tests.conftest import PASSWORD
+from tests.events.conftest import make_event, make_group
+from tests.newsletter.helpers import compose
+
+pytestmark = pytest.mark.django_db
+
+ALICE = "alice@example.org"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def olga(db):
+    return user_ensure(email="olga@example.org", password=PASSWORD, first_name="Olga")
+
+
+@pytest.fixture
+def alices_world(client, activist, olga, coordinator, django_capture_on_commit_callbacks):
+    """Alice takes part in everything, through the site where there is a page for it."""
+    group = make_group("Lowell Indivisible", "Lowell", olga)
+    Membership.objects.create(group=group, user=activist, role=MembershipRole.ORGANIZER, status=MembershipStatus.ACTIVE)
+    other_group = make_group(
+        "Worcester Indivisible", "Worcester", user_ensure(email="w@example.org", password=PASSWORD)
+    )
+    organised = make_event(host_group=group, title="Alice's teach-in", created_by=activist)
+    attended = make_event(host_group=other_group, town="Worcester", title="Worcester rally")
+
+    client.force_login(activist)
+    assert client.post(f"/groups/{other_group.slug}/join/").status_code == 302
+    assert client.post(f"/events/{attended.slug}/rsvp/").status_code == 302
+    assert client.post(f"/events/{organised.slug}/rsvp/").status_code == 302
+    assert client.post("/newsletter/member/", {"action": "subscribe"}).status_code == 302
+    assert (
+        client.post(
+            f"/groups/{other_group.slug}/contact/", {"name": "Alice", "email": ALICE, "message": "See you Sunday"}
+        ).status_code
+        == 302
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        newsletter_services.newsletter_send_now(newsletter=compose("Spring"))
+    LogEntry.objects.log_actions(
+        user_id=coordinator.pk, queryset=[activist], action_flag=CHANGE, change_message="Changed home town."
+    )
+    assert Delivery.objects.filter(subscriber__email=ALICE).count() == 1
+    assert Rsvp.objects.filter(user=activist, status=RsvpStatus.GOING).count() == 2
+    return {"group": group, "other_group": other_group, "organised": organised, "attended": attended}
+
+
+def _rows_naming(address: str) -> list[str]:
+    """Every row of every table with a text column that contains ``address``."""
+    found = []
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.JSONField):
+                queryset = model._default_manager.annotate(_text=Cast(field.name, models.TextField()))
+                lookup = {"_text__icontains": address}
+            elif isinstance(field, (models.CharField, models.TextField)):
+                queryset, lookup = model._default_manager.all(), {f"{field.name}__icontains": address}
+            else:
+                continue
+            for pk in queryset.filter(**lookup).values_list("pk", flat=True):
+                found.append(f"{model._meta.label}.{field.name} #{pk}")
+    return found
+
+
+def test_the_export_holds_memberships_rsvps_and_the_subscription(client, activist, alices_world):
+    data = json.loads(client.get("/accounts/data/").content)
+    assert sorted(m["group"] for m in data["groups"]["memberships"]) == ["Lowell Indivisible", "Worcester Indivisible"]
+    assert sorted(r["event"] for r in data["events"]["rsvps"]) == ["Alice's teach-in", "Worcester rally"]
+    assert data["newsletter"]["subscription"]["email"] == ALICE
+    assert data["newsletter"]["subscription"]["status"] == "confirmed"
+    assert [d["issue"] for d in data["newsletter"]["deliveries"]] == ["Spring"]
+
+
+def test_deleting_the_account_takes_memberships_rsvps_and_subscriptions_and_leaves_no_address(
+    client, activist, olga, alices_world, caplog
+):
+    assert _rows_naming(ALICE)  # the scan finds her before, so its silence after means something
+    caplog.set_level(logging.DEBUG)
+
+    response = client.post("/accounts/delete/", {"password": PASSWORD})
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=activist.pk).exists()
+    assert not Membership.objects.filter(user_id=activist.pk).exists()
+    assert not Rsvp.objects.filter(user_id=activist.pk).exists()
+    assert not Subscriber.objects.filter(email__iexact=ALICE).exists()
+    assert not Delivery.objects.filter(subscriber__email__iexact=ALICE).exists()
+    assert not RelayMessage.objects.filter(sender_email__iexact=ALICE).exists()
+    assert not OutboundEmail.objects.filter(to__iexact=ALICE).exists()
+    assert _rows_naming(ALICE) == []
+    assert _rows_naming("alice@") == []
+    assert ALICE not in caplog.text
+
+
+def test_the_group_and_event_she_organised_stay_with_the_other_organizer(client, activist, olga, alices_world):
+    group, organised = alices_world["group"], alices_world["organised"]
+    client.post("/accounts/delete/", {"password": PASSWORD})
+
+    visitor = Client()
+    page = visitor.get(group.get_absolute_url())
+    assert page.status_code == 200 and "Olga" in page.content.decode()
+    assert visitor.get(organised.get_absolute_url()).status_code == 200
+    assert Event.objects.get(pk=organised.pk).status == EventStatus.PUBLISHED
+    assert list(Membership.objects.organizers().filter(group=group).values_list("user__email", flat=True)) == [
+        olga.email
+    ]
+    # Olga still runs both: the listing and the event Alice created.
+    olgas = Client()
+    olgas.force_login(olga)
+    assert olgas.get(f"/groups/{group.slug}/edit/").status_code == 200
+    assert olgas.get(f"/events/{organised.slug}/edit/").status_code == 200
+    assert olgas.get(f"/events/{organised.slug}/attendees/").status_code == 200
+
+
+def test_relay_messages_older_than_the_privacy_page_says_are_deleted_by_the_beat_task(client, olga):
+    """The beat entry (looked up by its schedule name, as beat does) deletes messages after 90 days."""
+    group = make_group("Lowell Indivisible", "Lowell", olga)
+    group_services.relay_send(group=group, sender_name="A", sender_email="a@x.org", body="old", ip_address=None)
+    assert settings.GROUPS_RELAY_KEEP_DAYS == 90
+    assert "deleted from our database after 90 days" in client.get("/privacy/").content.decode()
+    entry = settings.CELERY_BEAT_SCHEDULE["groups-purge-relay-messages"]
+    assert entry["schedule"] <= 24 * 3600  # checked at least daily
+    app.loader.import_default_modules()
+    purge = app.tasks[entry["task"]]
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=89), tick=False):
+        group_services.relay_send(group=group, sender_name="B", sender_email="b@x.org", body="new", ip_address=None)
+        assert purge.apply().get() == 0
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=91), tick=False):
+        assert purge.apply().get() == 1
+    assert list(RelayMessage.objects.values_list("body", flat=True)) == ["new"]
