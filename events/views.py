@@ -73,6 +73,8 @@ def event_calendar(request: HttpRequest) -> HttpResponse:
     try:
         year, month = (int(part) for part in request.GET.get("month", "").split("-"))
         date(year, month, 1)
+        if not 1 < year < 9999:  # the previous and next months must be dates too
+            raise ValueError(year)
     except ValueError:
         year, month = today.year, today.month
     form = EventFilterForm(request.GET or None)
