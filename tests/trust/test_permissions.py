@@ -635,6 +635,14 @@ def test_every_url_answers_each_member_of_the_cast_as_the_permission_table_says(
     placeholders = {"{group}": world.group.slug, "{event}": world.event.slug}
     mismatches: list[str] = []
     opened: dict[str, list[tuple[str, str]]] = {role: [] for role in OUTSIDERS}
+    # Pages that must show personal data to those entitled: proof that the search below can see it.
+    controls = {
+        ("organizer", "groups:members_csv"): ["pat", "quinn"],
+        ("organizer", "events:attendees_csv"): ["pat", "quinn"],
+        ("coordinator", "admin:newsletter_subscriber_changelist"): ["sue"],
+        ("coordinator", "admin:groups_relaymessage_changelist"): ["rex"],
+    }
+    control_bodies: dict[tuple[str, str], str] = {}
     for endpoint in endpoints:
         rule = rule_for(endpoint)
         url = fill(endpoint, world)
@@ -652,6 +660,8 @@ def test_every_url_answers_each_member_of_the_cast_as_the_permission_table_says(
                 mismatches.append(f"GET  {url} as {role}: {got}, table says {expected}  [{endpoint.key}]")
             if got == OK and role in OUTSIDERS:
                 opened[role].append((url, body_of(response)))
+            if (role, endpoint.key) in controls:
+                control_bodies[(role, endpoint.key)] = body_of(response)
             post_expected = rule.post.get(role, expected if expected in REFUSALS else None)
             if post_expected is None:
                 continue
@@ -666,6 +676,9 @@ def test_every_url_answers_each_member_of_the_cast_as_the_permission_table_says(
     # Personal data: nobody sees another person's address or surname in a page they can open.
     # The secret links (a member's feed, the unsubscribe and preference links of their mail)
     # show that member's own data to whoever holds them, and nobody else's.
+    for (role, key), whose in controls.items():
+        for person_key in whose:
+            assert world.personal[person_key][0] in control_bodies[(role, key)], f"{key} as {role} lacks {person_key}"
     token_urls = {fill(e, world) for e in endpoints if e.key in world.tokens}
     leaks = []
     for role, pages in opened.items():
@@ -679,3 +692,42 @@ def test_every_url_answers_each_member_of_the_cast_as_the_permission_table_says(
                     if marker.lower() in body.lower():
                         leaks.append(f"{url} as {role} shows {whose}'s {marker}")
     assert not leaks, "\n".join(["personal data in pages outsiders can open:", *leaks])
+
+
+# --- The email service's webhooks: the one hole the walk found ---------------------------------------
+
+
+FORGED_BOUNCE = {
+    "RecordType": "Bounce",
+    "Type": "HardBounce",
+    "TypeCode": 1,
+    "Email": "sue@example.org",
+    "Description": "forged",
+    "Details": "smtp;550 5.1.1 no such user",
+    "BouncedAt": "2026-03-01T10:00:00Z",
+    "MessageID": "00000000-0000-0000-0000-000000000000",
+    "Metadata": {},
+}
+
+
+@pytest.mark.parametrize("secret", [None, "user:pass"])
+def test_a_stranger_cannot_report_a_forged_bounce_and_have_a_subscriber_suppressed(client, settings, secret):
+    """Without a webhook secret anymail accepts anyone's POST (it only warns), so the webhooks are
+    off until the secret is set; with it, a POST without the secret is refused."""
+    import json
+
+    from newsletter.models import ConsentSource, Subscriber, SubscriberStatus
+
+    settings.ANYMAIL = {"WEBHOOK_SECRET": secret} if secret else {}
+    sue = Subscriber.objects.create(
+        email="sue@example.org",
+        status=SubscriberStatus.CONFIRMED,
+        consent_at=timezone.now(),
+        consent_source=ConsentSource.PAGE,
+    )
+    response = client.post("/anymail/postmark/tracking/", json.dumps(FORGED_BOUNCE), content_type="application/json")
+    assert response.status_code == (400 if secret else 404)
+    sue.refresh_from_db()
+    assert not sue.suppressed
+    # A service whose client library is missing (Amazon SES needs boto3) is "not here", not a 500.
+    assert client.post("/anymail/amazon_ses/tracking/", "{}", content_type="application/json").status_code == 404
