@@ -711,7 +711,7 @@ FORGED_BOUNCE = {
 
 
 @pytest.mark.parametrize("secret", [None, "user:pass"])
-def test_a_stranger_cannot_report_a_forged_bounce_and_have_a_subscriber_suppressed(client, settings, secret):
+def test_a_stranger_cannot_report_a_forged_bounce_and_have_a_subscriber_suppressed(db, client, settings, secret):
     """Without a webhook secret anymail accepts anyone's POST (it only warns), so the webhooks are
     off until the secret is set; with it, a POST without the secret is refused."""
     import json
