@@ -28,6 +28,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group as AuthGroup
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sites.models import Site
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -458,7 +459,7 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
     interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.MINUTES)
     objects = {
         "auth.group": AuthGroup.objects.get(name=Role.DISTRICT_REP.value),
-        "sites.site": __import__("django.contrib.sites.models", fromlist=["Site"]).Site.objects.get(pk=1),
+        "sites.site": Site.objects.get(pk=1),
         "account.emailaddress": activist.emailaddress_set.get(),
         "django_celery_beat.periodictask": PeriodicTask.objects.create(
             name="permission walk", task="imc.tasks.noop", interval=interval
@@ -731,3 +732,25 @@ def test_a_stranger_cannot_report_a_forged_bounce_and_have_a_subscriber_suppress
     assert not sue.suppressed
     # A service whose client library is missing (Amazon SES needs boto3) is "not here", not a 500.
     assert client.post("/anymail/amazon_ses/tracking/", "{}", content_type="application/json").status_code == 404
+
+
+# --- A group that is not listed is not revealed by its calendar either ---------------------------
+
+
+def test_the_calendar_of_a_group_waiting_for_its_rep_is_not_revealed_to_outsiders(client, activist):
+    """The group's page is a 404 for outsiders until it is approved; its calendar was a 200 that
+    named it (found by reading the views for the walk)."""
+    from groups import services as group_services
+
+    organizer = user_ensure(email="olga@example.org", password=PASSWORD, first_name="Olga")
+    details = group_services.GroupDetails(name="Secret Pending Group", home_town=Town.objects.get(name="Lowell"))
+    pending = group_services.group_submit(submitter=organizer, details=details)
+    address = f"/groups/{pending.slug}/calendar.ics"
+
+    assert client.get(f"/groups/{pending.slug}/").status_code == 404
+    assert client.get(address).status_code == 404
+    client.force_login(activist)
+    assert client.get(address).status_code == 404
+    client.force_login(organizer)
+    response = client.get(address)
+    assert response.status_code == 200 and b"Secret Pending Group" in response.content
