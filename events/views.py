@@ -24,6 +24,7 @@ from events.ics import build_calendar, event_ics, google_calendar_url, outlook_c
 from events.models import Event, MemberCalendar, Rsvp, RsvpStatus
 from events.reminders import MA_TZ, rsvp_from_cant_come_token
 from events.text import render_markdown
+from groups import policy as group_policy
 from groups.models import Group
 
 PAGE_SIZE = 20
@@ -155,6 +156,8 @@ def calendar_ics(request: HttpRequest) -> HttpResponse:
 
 def group_calendar_ics(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_object_or_404(Group, slug=slug)
+    if not group_policy.can_view(request.user, group):
+        raise Http404("No such group")  # an unlisted group is not revealed, not even by its name
     events = selectors.feed_events().filter(Q(host_group=group) | Q(co_hosts=group)).distinct()
     return _ics_response(build_calendar(events, name=f"{group.name} events"), f"{group.slug}.ics")
 
