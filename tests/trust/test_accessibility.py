@@ -171,7 +171,7 @@ FORMS_WITH_ERRORS = {
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_every_page_and_form_of_the_site_has_no_axe_violations(
-    chromium,  # noqa: F811
+    chromium,
     live_server,
     whole_site,
     activist,

@@ -22,7 +22,6 @@ from django.utils import timezone
 from events.models import Rsvp, RsvpStatus
 from groups.models import Membership, MembershipStatus
 from outbox.models import OutboundEmail
-from tests.browser import chromium  # noqa: F401 - fixture
 from tests.conftest import PASSWORD
 from tests.events.conftest import make_event, make_group
 
@@ -84,7 +83,7 @@ def activate(page, key: str = "Enter") -> None:
 
 
 @pytest.fixture
-def page(chromium):  # noqa: F811 - the shared session-wide Chromium of tests/browser.py
+def page(chromium):
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(15000)
@@ -145,7 +144,7 @@ def test_a_newcomer_signs_up_finds_a_group_by_zip_joins_and_rsvps_with_the_keybo
     focus(page, button("Sign out"), backwards=True)
 
 
-def test_on_a_phone_the_collapsed_menu_opens_and_closes_from_the_keyboard(live_server, chromium):  # noqa: F811
+def test_on_a_phone_the_collapsed_menu_opens_and_closes_from_the_keyboard(live_server, chromium):
     """On narrow screens the navigation folds behind a button: Enter on it opens the menu, Tab
     then reaches its links, and Enter on one follows it."""
     context = chromium.new_context(viewport={"width": 390, "height": 844})

@@ -40,7 +40,6 @@ from groups import services as group_services
 from groups.models import Group, RelayMessage, TeamVolunteer
 from newsletter import tokens
 from newsletter.models import Newsletter, NewsletterStatus, Subscriber
-from tests.browser import chromium  # noqa: F401 - fixture
 from tests.conftest import PASSWORD
 from tests.trust.xss_payloads import PAYLOADS
 
@@ -326,7 +325,7 @@ def _inspect(page, where: str, expected: str | None, failures: list, fired: list
         fired.clear()
 
 
-def test_no_payload_runs_script_on_any_page_that_shows_it(chromium, live_server, hostile_site):  # noqa: F811
+def test_no_payload_runs_script_on_any_page_that_shows_it(chromium, live_server, hostile_site):
     failures: list = []
     loads = 0
     for cookie, visits in hostile_site["visits"].items():
