@@ -11,9 +11,8 @@ pytestmark = pytest.mark.django_db
 
 # url -> queries for an anonymous visitor (pinned: a change here is a change in the page's cost).
 PINNED = {
-    # count, ranked ids of the page, the page's groups, their towns, their next events (one query
-    # for the whole page) (+ the place or district lookup; district and find pages add their
-    # events panels)
+    # count, ranked ids of the page, the page's groups, their towns, their next events (events app)
+    # (+ the place or district lookup)
     "/groups/": 5,
     "/groups/?q=climate": 5,
     "/groups/?district=ma-3": 6,
@@ -21,6 +20,7 @@ PINNED = {
     "/groups/?town=Lowell": 8,
     "/groups/?town=Lowell&q=climate&district=ma-3&stale=1": 9,
     "/groups/?page=2": 5,
+    # the district's and the place's own queries, plus the groups and events panels
     "/districts/ma-7/": 10,
     "/find/?q=01852": 9,
 }
