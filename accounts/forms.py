@@ -1,11 +1,11 @@
 from django import forms
 
 from accounts.models import User
-from districts.selectors import place_lookup
+from districts.forms import PlaceField
 
 
 class ProfileForm(forms.ModelForm):
-    home = forms.CharField(
+    home = PlaceField(
         label="Home town or ZIP code",
         required=False,
         max_length=100,
@@ -20,16 +20,6 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.home_town_id:
             self.fields["home"].initial = self.instance.home_town.name
-
-    def clean_home(self):
-        value = self.cleaned_data["home"].strip()
-        if not value:
-            return None
-        lookup = place_lookup(value)
-        if not lookup.found:
-            hint = f" Did you mean {', '.join(lookup.suggestions)}?" if lookup.suggestions else ""
-            raise forms.ValidationError(f"“{value}” was not found in Massachusetts.{hint}")
-        return lookup.towns[0]
 
 
 class AccountDeleteForm(forms.Form):

@@ -3,25 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from districts.models import District, Town
-from districts.selectors import place_lookup
+from districts.forms import PlaceField
+from districts.models import District
 from newsletter.models import ConsentSource, Newsletter
 
 FORM_SOURCES = [ConsentSource.HOME, ConsentSource.FOOTER, ConsentSource.PAGE]
-
-
-class PlaceField(forms.CharField):
-    """A town name or ZIP code, resolved through the one place lookup to a town (or None)."""
-
-    def clean(self, value: str) -> Town | None:
-        value = super().clean(value)
-        if not value:
-            return None
-        lookup = place_lookup(value)
-        if not lookup.found:
-            hint = f" Did you mean {', '.join(lookup.suggestions)}?" if lookup.suggestions else ""
-            raise forms.ValidationError(f"We could not find a Massachusetts town or ZIP code “{value}”.{hint}")
-        return lookup.towns[0]
 
 
 class SubscribeForm(forms.Form):
