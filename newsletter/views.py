@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -137,8 +138,10 @@ def member_subscription(request: HttpRequest) -> HttpResponse:
             messages.warning(request, "Mail to your address bounced before, so we cannot send the newsletter to it.")
         else:
             messages.success(request, "You are subscribed to the newsletter.")
-    target = request.POST.get("next") or "accounts:profile"
-    if not str(target).startswith("/") or str(target).startswith("//"):
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "accounts:profile"
     return redirect(target)
 

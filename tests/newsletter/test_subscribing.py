@@ -182,3 +182,11 @@ def test_a_preferences_token_cannot_be_used_to_unsubscribe_somebody(bob, client)
     assert response.status_code == 404
     bob.refresh_from_db()
     assert bob.status == SubscriberStatus.CONFIRMED
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:x"])
+def test_the_one_click_subscription_never_redirects_off_site(client, activist, target):
+    client.force_login(activist)
+    response = client.post("/newsletter/member/", {"next": target})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/profile/"
