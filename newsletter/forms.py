@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from districts.models import District, Town
 from districts.selectors import place_lookup
+from imc.forms import ModelMultipleChoiceField
 from newsletter.models import ConsentSource, Newsletter
 
 FORM_SOURCES = [ConsentSource.HOME, ConsentSource.FOOTER, ConsentSource.PAGE]
@@ -48,7 +49,7 @@ class PreferencesForm(forms.Form):
 
 
 class NewsletterForm(forms.ModelForm):
-    districts = forms.ModelMultipleChoiceField(
+    districts = ModelMultipleChoiceField(
         queryset=District.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
