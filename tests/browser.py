@@ -31,11 +31,29 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
+# One Playwright and one Chromium for the whole run. Each test module that imports ``chromium``
+# gets its own copy of this session fixture, and a second ``sync_playwright()`` while the first
+# runs fails ("Sync API inside the asyncio loop"): so every copy shares this one, and the last
+# copy to finish closes it.
+_shared: dict = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def chromium():
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
+    if not _shared["users"]:
+        _shared["playwright"] = sync_playwright().start()
+        try:
+            _shared["browser"] = launch(_shared["playwright"])
+        except BaseException:
+            _shared["playwright"].stop()
+            raise
+    _shared["users"] += 1
+    try:
+        yield _shared["browser"]
+    finally:
+        _shared["users"] -= 1
+        if not _shared["users"]:
+            _shared.pop("browser").close()
+            _shared.pop("playwright").stop()
