@@ -12,6 +12,7 @@ from events.models import MAX_EVENT_DAYS, Accessibility, Event, EventType, Recur
 from events.selectors import DISTANCES, EventFilters
 from events.services import EDITABLE_FIELDS
 from groups.models import Group, GroupStatus
+from imc.forms import ModelMultipleChoiceField
 
 
 class EventFilterForm(forms.Form):
@@ -66,7 +67,7 @@ class EventForm(forms.ModelForm):
     host_group = forms.ModelChoiceField(
         queryset=Group.objects.none(), required=False, empty_label="The coalition (coalition-wide)"
     )
-    co_hosts = forms.ModelMultipleChoiceField(
+    co_hosts = ModelMultipleChoiceField(
         queryset=Group.objects.filter(status=GroupStatus.APPROVED), required=False, label="Co-hosting groups"
     )
     starts_at = forms.DateTimeField(

@@ -6,6 +6,7 @@ from districts.models import Town
 from groups.models import Group
 from groups.selectors import DirectoryFilters
 from groups.services import GroupDetails
+from imc.forms import ModelMultipleChoiceField
 
 MAX_TOWNS = 40
 
@@ -37,7 +38,7 @@ class GroupForm(forms.Form):
         label="First town served",
         help_text="The group belongs to this town's congressional district.",
     )
-    other_towns = forms.ModelMultipleChoiceField(
+    other_towns = ModelMultipleChoiceField(
         queryset=Town.objects.order_by("name"),
         required=False,
         label="Other towns served",

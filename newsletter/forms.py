@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from districts.forms import PlaceField
 from districts.models import District
+from imc.forms import ModelMultipleChoiceField
 from newsletter.models import ConsentSource, Newsletter
 
 FORM_SOURCES = [ConsentSource.HOME, ConsentSource.FOOTER, ConsentSource.PAGE]
@@ -34,7 +35,7 @@ class PreferencesForm(forms.Form):
 
 
 class NewsletterForm(forms.ModelForm):
-    districts = forms.ModelMultipleChoiceField(
+    districts = ModelMultipleChoiceField(
         queryset=District.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

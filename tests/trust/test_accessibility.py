@@ -62,6 +62,8 @@ def check_pages(
     for path in paths:
         response = page.goto(base_url + path)
         assert response.status < 500, path
+        # A signed-in page that sent us to the login form would check the wrong page.
+        assert login is None or "/accounts/login/" not in page.url, (path, page.url)
         if submit_empty:
             form = page.locator("main form[method=post]").last
             form.evaluate("(form) => { form.noValidate = true; }")
