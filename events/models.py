@@ -139,6 +139,8 @@ class Event(models.Model):
             models.Index(fields=["status", "ends_at"], name="event_status_end"),
             models.Index(fields=["district", "status", "starts_at"], name="event_district_start"),
             models.Index(fields=["town", "status", "starts_at"], name="event_town_start"),
+            # A group's next event (directory cards) without scanning the whole calendar.
+            models.Index(fields=["host_group", "status", "starts_at"], name="event_host_start"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="event_end_after_start")

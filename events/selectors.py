@@ -152,19 +152,26 @@ def next_event_by_group(group_ids: list[int]) -> dict[int, Event]:
 
     if not group_ids:
         return {}
-    upcoming = (
-        Event.objects.listed()
-        .filter(Q(host_group=OuterRef("pk")) | Q(co_hosts=OuterRef("pk")))
-        .order_by("starts_at", "pk")
-    )
-    fields = ("pk", "slug", "title", "starts_at")
-    rows = (
-        Group.objects.filter(pk__in=list(group_ids))
-        .annotate(**{f"next_{name}": Subquery(upcoming.values(name)[:1]) for name in fields})
-        .filter(next_pk__isnull=False)
-        .values_list("pk", *(f"next_{name}" for name in fields))
-    )
-    return {
-        group_id: Event(pk=pk, slug=slug, title=title, starts_at=starts_at)
-        for group_id, pk, slug, title, starts_at in rows
+    # Hosted and co-hosted events are looked up by separate subqueries: an OR across the host
+    # column and the co-host join defeats the indexes (0.9 s a page at national scale).
+    listed = Event.objects.listed().order_by("starts_at", "pk")
+    sources = {
+        "hosted": listed.filter(host_group=OuterRef("pk")),
+        "cohosted": listed.filter(co_hosts=OuterRef("pk")),
     }
+    fields = ("pk", "slug", "title", "starts_at")
+    annotations = {
+        f"{kind}_{name}": Subquery(query.values(name)[:1]) for kind, query in sources.items() for name in fields
+    }
+    rows = Group.objects.filter(pk__in=list(group_ids)).annotate(**annotations).values("pk", *annotations)
+    found = {}
+    for row in rows:
+        candidates = [
+            Event(pk=row[f"{kind}_pk"], slug=row[f"{kind}_slug"], title=row[f"{kind}_title"],
+                  starts_at=row[f"{kind}_starts_at"])
+            for kind in sources
+            if row[f"{kind}_pk"] is not None
+        ]  # fmt: skip
+        if candidates:
+            found[row["pk"]] = min(candidates, key=lambda event: (event.starts_at, event.pk))
+    return found
