@@ -17,6 +17,7 @@ import subprocess
 import time
 from collections import Counter
 
+import kombu.pools
 import pytest
 import time_machine
 from django.conf import settings
@@ -75,9 +76,11 @@ class PrivateRedis:
 def _point_celery_at(url: str) -> None:
     """Publish to ``url`` from now on: drop the connection and producer pools built for the old one."""
     app.conf.broker_url = url
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # kombu keeps its connection and producer pools in process-wide registries keyed by the
+    # connection: closing only Celery's handle would leave a closed pool there for the next test
+    # ("Acquire on closed pool"). reset() closes and forgets them all.
+    kombu.pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
     broker.reset_backoff()
 
