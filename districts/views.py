@@ -5,8 +5,10 @@ from districts.forms import PlaceForm
 from districts.models import District
 from districts.selectors import district_board, place_lookup
 from imc.hooks import district_panels, place_panels
+from imc.pagecache import public_page
 
 
+@public_page
 def find(request: HttpRequest) -> HttpResponse:
     form = PlaceForm(request.GET or None)
     lookup = None
@@ -16,11 +18,13 @@ def find(request: HttpRequest) -> HttpResponse:
     return render(request, "districts/find.html", {"form": form, "lookup": lookup, "panels": panels})
 
 
+@public_page
 def district_list(request: HttpRequest) -> HttpResponse:
     districts = District.objects.all()
     return render(request, "districts/district_list.html", {"districts": districts})
 
 
+@public_page
 def district_detail(request: HttpRequest, slug: str) -> HttpResponse:
     district = get_object_or_404(District, slug=slug)
     towns = district.towns.order_by("name").prefetch_related("memberships__district")

@@ -26,6 +26,7 @@ from events.reminders import MA_TZ, rsvp_from_cant_come_token
 from events.text import render_markdown
 from groups import policy as group_policy
 from groups.models import Group
+from imc.pagecache import public_page
 
 PAGE_SIZE = 20
 # The listing counts at most this many matches ("more than 500"): an exact count of every upcoming event
@@ -50,6 +51,7 @@ def _querystring(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+@public_page
 def event_list(request: HttpRequest) -> HttpResponse:
     form = EventFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
@@ -69,6 +71,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     return render(request, "events/event_list.html", context)
 
 
+@public_page
 def event_calendar(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     try:
@@ -110,6 +113,7 @@ def _visible_event(request: HttpRequest, slug: str) -> Event:
     return event
 
 
+@public_page
 def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     event = _visible_event(request, slug)
     rsvp = None

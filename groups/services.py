@@ -37,6 +37,7 @@ from groups.models import (
 )
 from groups.policy import is_organizer
 from groups.text import plain_text
+from imc import pagecache
 from outbox.services import email_queue_template
 
 CONFIRM_SALT = "groups.confirm"
@@ -309,6 +310,7 @@ def group_confirm(*, group: Group, actor: User | None = None) -> Group:
     """An organizer says the group is still active: fresh again for another year."""
     now = timezone.now()
     Group.objects.filter(pk=group.pk).update(last_confirmed=now, is_stale=False)
+    pagecache.invalidate()
     group.last_confirmed, group.is_stale = now, False
     _log(group, actor, ModerationAction.CONFIRMED)
     return group
@@ -355,6 +357,8 @@ def groups_mark_stale(*, now: datetime.datetime | None = None) -> int:
     cutoff = now - datetime.timedelta(days=settings.GROUPS_STALE_AFTER_DAYS)
     ids = list(Group.objects.listed().filter(is_stale=False, last_confirmed__lt=cutoff).values_list("pk", flat=True))
     Group.objects.filter(pk__in=ids).update(is_stale=True)
+    if ids:
+        pagecache.invalidate()
     ModerationLogEntry.objects.bulk_create(
         [ModerationLogEntry(group_id=pk, action=ModerationAction.MARKED_STALE) for pk in ids]
     )

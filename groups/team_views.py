@@ -16,8 +16,10 @@ from groups.forms import ContactForm, VolunteerForm
 from groups.models import TeamVolunteer
 from groups.text import render_markdown
 from groups.views import relay_form
+from imc.pagecache import public_page
 
 
+@public_page
 def team_list(request: HttpRequest) -> HttpResponse:
     return render(request, "groups/team_list.html", {"teams": Team.objects.order_by("name")})
 
@@ -43,6 +45,7 @@ def _team_context(request: HttpRequest, team: Team, **extra) -> dict:
     }
 
 
+@public_page
 def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(Team.objects.select_related("lead"), slug=slug)
     return render(request, "groups/team_detail.html", _team_context(request, team))

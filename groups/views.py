@@ -16,6 +16,7 @@ from groups.forms import ClaimForm, ContactForm, DirectoryFilterForm, GroupForm
 from groups.integration import group_events_html
 from groups.models import Group, GroupSlugHistory, GroupStatus, Membership, MembershipRole, MembershipStatus
 from groups.text import render_markdown
+from imc.pagecache import public_page
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -41,6 +42,7 @@ def _group_for(request: HttpRequest, slug: str, view_name: str = "groups:detail"
     return group
 
 
+@public_page
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET)
     result = selectors.directory_search(form.filters(), request.GET.get("page"))
@@ -66,6 +68,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(request, "groups/directory.html", context)
 
 
+@public_page
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     group = _group_for(request, slug)
     if isinstance(group, HttpResponse):

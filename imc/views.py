@@ -8,16 +8,20 @@ from django.views.decorators.cache import never_cache
 
 from districts.forms import PlaceForm
 from imc.hooks import home_panels
+from imc.pagecache import public_page
 
 
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"place_form": PlaceForm(), "panels": home_panels(request)})
 
 
+@public_page
 def about(request: HttpRequest) -> HttpResponse:
     return render(request, "about.html")
 
 
+@public_page
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy.html")
 

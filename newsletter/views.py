@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from imc.pagecache import public_page
 from newsletter import rendering, selectors, services, throttle, tokens
 from newsletter.forms import PreferencesForm, SubscribeForm
 from newsletter.models import ConsentSource, Newsletter, Subscriber, SubscriberStatus
@@ -20,7 +21,16 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+@csrf_exempt
+@public_page
 def subscribe(request: HttpRequest) -> HttpResponse:
+    """Ask for a subscription: always answered by a confirmation email, never by a subscription.
+
+    Exempt from CSRF on purpose. A forged post can do no more than the forger could do by typing
+    the address in themselves: send one confirmation email, counted by the per-address and per-IP
+    limits below. Without a token the form in every page's footer leaves those pages the same for
+    every anonymous visitor, so they can come from the page cache (imc.pagecache).
+    """
     form = SubscribeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -146,6 +156,7 @@ def member_subscription(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
+@public_page
 def archive_detail(request: HttpRequest, slug: str) -> HttpResponse:
     newsletter = get_object_or_404(Newsletter.objects.published(), slug=slug)
     return render(

@@ -46,6 +46,14 @@ def _eager_celery(settings):
     app.conf.task_always_eager = True
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    """Pages stored by an earlier test (whose rows were rolled back) are stale for this one."""
+    from imc import pagecache
+
+    pagecache._bump()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the geography once into the test database; each test's transaction keeps it."""

@@ -42,7 +42,7 @@ def main() -> None:
         cursor.execute("DELETE FROM events_event WHERE slug LIKE 'load-%%'")
         cursor.execute(INSERT, [SEED_EVENTS])
         # Fresh statistics, or the planner takes the new calendar for empty.
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     print(f"seeded {SEED_EVENTS} events")
 
 

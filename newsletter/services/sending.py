@@ -36,6 +36,7 @@ from django.db.models import Count, F, Max
 from django.utils import timezone
 
 from accounts.models import User
+from imc import pagecache
 from newsletter import rendering, selectors, tokens
 from newsletter.models import (
     ChunkStatus,
@@ -66,6 +67,8 @@ class NotAllowed(ValueError):
 def _transition(newsletter: Newsletter, allowed_from: tuple[str, ...], to: str, **fields: object) -> Newsletter:
     """A conditional update: two coordinators pressing buttons at once cannot both win."""
     changed = Newsletter.objects.filter(pk=newsletter.pk, status__in=allowed_from).update(status=to, **fields)
+    if changed:
+        pagecache.invalidate()  # the archive and the home page list sent issues
     newsletter.refresh_from_db()
     if not changed:
         raise NotAllowed(f"This issue is {newsletter.get_status_display().lower()}; that is not possible now.")

@@ -9,6 +9,13 @@ from django.test.utils import CaptureQueriesContext
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _render_every_time(settings):
+    """These count what rendering a page costs; a stored copy (imc.pagecache) would cost none."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 # url -> queries for an anonymous visitor (pinned: a change here is a change in the page's cost).
 PINNED = {
     # count, ranked ids of the page, the page's groups, their towns, their next events (events app)
