@@ -61,3 +61,9 @@ bench-events: $(STAMP)
 # Newsletter send: the real pipeline (PostgreSQL, Redis, Celery, SMTP) against a plain smtplib loop.
 bench-newsletter: $(STAMP)
 	$(BIN)/python bench/newsletter/run.py
+
+# Load (issue 6): gunicorn with the production settings, wrk 50 connections x 60 s, on the groups
+# benchmark's national-scale database (run bench-groups first); needs wrk (Debian package).
+bench-load: $(STAMP)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/imc_bench_groups} \
+		REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/8} $(BIN)/python bench/load/run.py

@@ -4,8 +4,9 @@ import math
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
+
+from imc.links import slug_url
 
 
 class District(models.Model):
@@ -24,7 +25,7 @@ class District(models.Model):
         return self.code
 
     def get_absolute_url(self) -> str:
-        return reverse("districts:detail", args=[self.slug])
+        return slug_url("districts:detail", self.slug)
 
     @property
     def code(self) -> str:

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from imc.links import slug_url
+
 # The longest an event may last (a multi-day canvass weekend fits); see EventQuerySet.upcoming.
 MAX_EVENT_DAYS = 14
 
@@ -150,7 +152,7 @@ class Event(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("events:detail", args=[self.slug])
+        return slug_url("events:detail", self.slug)
 
     @property
     def is_cancelled(self) -> bool:

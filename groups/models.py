@@ -9,9 +9,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 
 from districts.models import District, Team, Town
+from imc.links import slug_url
 
 
 class GroupStatus(models.TextChoices):
@@ -92,7 +92,7 @@ class Group(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("groups:detail", args=[self.slug])
+        return slug_url("groups:detail", self.slug)
 
     @property
     def is_listed(self) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
+
+from imc.links import slug_url
 
 
 class SubscriberStatus(models.TextChoices):
@@ -119,7 +120,7 @@ class Newsletter(models.Model):
         return self.subject
 
     def get_absolute_url(self) -> str:
-        return reverse("newsletter:archive_detail", args=[self.slug])
+        return slug_url("newsletter:archive_detail", self.slug)
 
     @property
     def editable(self) -> bool:

@@ -11,6 +11,9 @@ the right counts (``--reseed`` forces it; seeding EMPTIES its groups and benchma
 1. small scale: 60 groups over the 351 towns, 10,000 members with 20,000 memberships;
 2. national scale: 6,000 groups, 1,000,000 members with 2,000,000 memberships.
 
+Both get the same calendar in proportion, five upcoming events for every six groups (50 and
+5,000; bench/common.py), so that the cards show a next event at both scales alike.
+
 In one run it records, for each page and scale, the number of SQL queries and the median and
 95th percentile wall time of ``--requests`` requests through Django's full stack (middleware,
 templates, in this process, DEBUG off). Blocks of 10 requests alternate between the scales so
@@ -33,6 +36,8 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from bench.common import EVENTS_PER_GROUP  # noqa: E402
 
 PAGES = ["/groups/", "/groups/?zip=01852", "/groups/?q=climate", "/districts/ma-7/"]
 SCALES = [(60, 10_000, 20_000), (6_000, 1_000_000, 2_000_000)]
@@ -169,13 +174,17 @@ def seed_memberships(users: int, groups: int) -> None:
 
 
 def seed(groups: int, users: int) -> None:
-    from django.db import transaction
+    from django.db import connection, transaction
+
+    from bench.common import seed_events
 
     reset()
     with transaction.atomic():
         seed_groups(0, groups)
         seed_users(0, users)
         seed_memberships(users, groups)
+        with connection.cursor() as cursor:
+            seed_events(cursor, round(groups * EVENTS_PER_GROUP))
     # What autovacuum gives a live database: fresh statistics and the trigram index's pending
     # list merged (right after a bulk insert the planner would scan the table instead).
     sql("VACUUM ANALYZE")
@@ -183,12 +192,14 @@ def seed(groups: int, users: int) -> None:
 
 def counts() -> dict[str, int]:
     from accounts.models import User
+    from events.models import Event
     from groups.models import Group, Membership
 
     return {
         "groups": Group.objects.count(),
         "members": User.objects.filter(email__endswith=f"@{BENCH_EMAIL_DOMAIN}").count(),
         "memberships": Membership.objects.count(),
+        "events": Event.objects.filter(slug__startswith="load-").count(),
     }
 
 
@@ -275,7 +286,12 @@ def main() -> None:
 
         if Town.objects.count() != 351:
             call_command("load_ma_data", verbosity=0)
-        want = {"groups": groups, "members": users, "memberships": memberships}
+        want = {
+            "groups": groups,
+            "members": users,
+            "memberships": memberships,
+            "events": round(groups * EVENTS_PER_GROUP),
+        }
         if args.reseed or counts() != want:
             started = time.perf_counter()
             seed(groups, users)

@@ -69,15 +69,51 @@ def run_wrk(url: str, paths: list[str], seconds: int, connections: int) -> dict[
     return parse_wrk(output)
 
 
+class Server:
+    """gunicorn with the production settings on a free port, for the length of a ``with`` block."""
+
+    def __init__(self, env: dict[str, str], workers: int) -> None:
+        self.env, self.workers = env, workers
+        self.base = f"http://127.0.0.1:{free_port()}"
+
+    def __enter__(self) -> Server:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "imc.wsgi", "--bind", self.base.removeprefix("http://"),
+             "--workers", str(self.workers), "--log-level", "warning",
+             "--env", "DJANGO_SETTINGS_MODULE=bench.load.settings"],
+            env=self.env, cwd=ROOT,
+        )  # fmt: skip
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(self.base + "/bench/one-query/", timeout=2)
+                return self
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("gunicorn did not answer")
+
+    def warm(self, paths: list[str]) -> None:
+        """Every worker's connections and template caches, and the page cache, before the clock."""
+        for path in paths:
+            for _ in range(self.workers * 2):
+                urllib.request.urlopen(self.base + path, timeout=30).read()
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument(
+        "--skip-uncached", action="store_true", help="leave out the third run (pages rendered every time)"
+    )
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to the PostgreSQL database seeded by the groups benchmark.")
-    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.load.settings",
@@ -92,35 +128,40 @@ def main() -> None:
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"], env=env, cwd=ROOT, check=True)
     paths = ["/groups/", event_path(env), "/districts/ma-7/", "/"]
     paths = [p for p in paths if p]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "imc.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-         "--log-level", "warning", "--env", "DJANGO_SETTINGS_MODULE=bench.load.settings"],
-        env=env, cwd=ROOT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/bench/one-query/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
-        for path in paths:  # warm every worker's caches and connections
-            for _ in range(args.workers * 2):
-                urllib.request.urlopen(base + path, timeout=30).read()
-        portal = run_wrk(base, paths, args.seconds, args.connections)
-        baseline = run_wrk(base, ["/bench/one-query/"], args.seconds, args.connections)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    results = []
+    with Server(env, args.workers) as server:
+        for path in paths:  # the pages the load runs on must be the ones anonymous visitors get stored
+            with urllib.request.urlopen(server.base + path, timeout=30) as response:
+                response.read()
+            with urllib.request.urlopen(server.base + path, timeout=30) as response:
+                state = response.headers.get("X-Page-Cache")
+            if state != "hit":
+                sys.exit(f"{path} is not served from the page cache (X-Page-Cache: {state})")
+        server.warm(paths)
+        results.append(
+            ("portal pages (rotating), as deployed", run_wrk(server.base, paths, args.seconds, args.connections))
+        )
+        results.append(
+            ("baseline: one-query page", run_wrk(server.base, ["/bench/one-query/"], args.seconds, args.connections))
+        )
+    if not args.skip_uncached:
+        with Server({**env, "PAGE_CACHE_SECONDS": "0"}, args.workers) as server:
+            server.warm(paths)
+            uncached = run_wrk(server.base, paths, args.seconds, args.connections)
+            results.append(("portal pages rendered every time (page cache off)", uncached))
+    portal, baseline = results[0][1], results[1][1]
     ratio = portal["rps"] / baseline["rps"]
     print(f"Load benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
-          f"gunicorn {args.workers} sync workers, wrk {args.connections} connections x {args.seconds} s")  # fmt: skip
+          f"load average before {load_before:.2f}, gunicorn {args.workers} sync workers, "
+          f"wrk {args.connections} connections x {args.seconds} s")  # fmt: skip
     print(f"Pages: {', '.join(paths)}\n")
-    print("| target | requests | errors | req/s | median ms | p99 ms |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for name, r in [("portal pages (rotating)", portal), ("baseline: one-query page", baseline)]:
-        print(f"| {name} | {r['requests']} | {r['errors']} | {r['rps']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} |")
+    print("| target | requests | errors | req/s | median ms | p99 ms | / baseline |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name, r in results:
+        print(
+            f"| {name} | {r['requests']} | {r['errors']} | {r['rps']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} "
+            f"| {r['rps'] / baseline['rps']:.2f} |"
+        )
     verdict = "met" if ratio >= 0.5 and portal["errors"] == 0 else "NOT met"
     print(f"\nPortal / baseline throughput: {ratio:.2f} (goal >= 0.5, zero errors: {verdict})")
 

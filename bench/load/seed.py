@@ -1,6 +1,7 @@
 """Give the national-scale groups data a calendar: 5,000 published events hosted by its groups.
 
-Run by bench/load/run.py with the benchmark's DATABASE_URL; idempotent.
+Run by bench/load/run.py with the benchmark's DATABASE_URL; idempotent. The groups benchmark
+seeds the same calendar (bench/common.py), so after it this does nothing.
 """
 
 import os
@@ -16,22 +17,9 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-SEED_EVENTS = 5_000
+from bench.common import seed_events  # noqa: E402
 
-INSERT = """
-    WITH g AS (SELECT array_agg(id ORDER BY id) ids, array_agg(district_id ORDER BY id) ds, count(*) n
-               FROM groups_group WHERE status = 'approved'),
-         t AS (SELECT array_agg(id ORDER BY id) ids, count(*) n FROM districts_town)
-    INSERT INTO events_event (slug, title, event_type, starts_at, ends_at, is_online, join_url, venue,
-        address, host_group_id, town_id, district_id, description, accessibility, accessibility_notes,
-        capacity, status, sequence, remind_day_before, remind_two_hours, created_at, updated_at)
-    SELECT 'load-' || i, 'Town hall ' || i, 'town_hall',
-           now() + interval '1 day' + (i %% 2000) * interval '1 hour',
-           now() + interval '1 day' + (i %% 2000) * interval '1 hour' + interval '2 hours',
-           false, '', 'Public library', '', g.ids[1 + i %% g.n], t.ids[1 + i %% t.n], g.ds[1 + i %% g.n],
-           'A **load test** event.', '[]'::jsonb, '', 100, 'published', 0, true, true, now(), now()
-    FROM generate_series(1, %s) i, g, t
-"""
+SEED_EVENTS = 5_000
 
 
 def main() -> None:
@@ -39,8 +27,7 @@ def main() -> None:
         cursor.execute("SELECT count(*) FROM events_event WHERE slug LIKE 'load-%%'")
         if cursor.fetchone()[0] >= SEED_EVENTS:
             return
-        cursor.execute("DELETE FROM events_event WHERE slug LIKE 'load-%%'")
-        cursor.execute(INSERT, [SEED_EVENTS])
+        seed_events(cursor, SEED_EVENTS)
         # Fresh statistics, or the planner takes the new calendar for empty.
         cursor.execute("VACUUM ANALYZE")
     print(f"seeded {SEED_EVENTS} events")

@@ -3,24 +3,13 @@
 (function () {
   var el = document.getElementById("groups-map");
   var dataEl = document.getElementById("groups-map-data");
-  if (!el || !dataEl || typeof L === "undefined") return;
+  if (!el || !dataEl || !window.IMCMap) return;
   var markers = JSON.parse(dataEl.textContent);
-  el.hidden = false;
-  var map = L.map(el, { scrollWheelZoom: false }).setView([42.1, -71.7], 8);
-  L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-    maxZoom: 14,
-    attribution: "&copy; OpenStreetMap contributors",
-  }).addTo(map);
-  var colours = ["#1d3557", "#457b9d", "#2a9d8f", "#e76f51", "#6a4c93", "#bc4749", "#386641", "#9c6644", "#264653"];
-  var only = el.dataset.only;
-  var numbers = only ? [parseInt(only.replace("ma-", ""), 10)] : [1, 2, 3, 4, 5, 6, 7, 8, 9];
-  numbers.forEach(function (n) {
-    fetch(el.dataset.geoBase + "MA-" + n + ".geojson")
-      .then(function (r) { return r.json(); })
-      .then(function (data) {
-        L.geoJSON(data, { style: { color: colours[n - 1], weight: 1, fillOpacity: 0.08 }, interactive: false })
-          .addTo(map);
-      });
+  var map = IMCMap.create(el);
+  IMCMap.districts(el).forEach(function (n) {
+    IMCMap.outline(el, n, { style: { weight: 1, fillOpacity: 0.08 }, interactive: false }, function (layer) {
+      layer.addTo(map);
+    });
   });
   var bounds = L.latLngBounds([]);
   markers.forEach(function (m) {

@@ -1,0 +1,29 @@
+"""What more than one benchmark needs: the calendar they seed on top of the groups data."""
+
+from __future__ import annotations
+
+# Published town halls hosted by the approved groups in turn, one an hour from tomorrow on, each
+# in a town of its own; slugs load-<n>. One parameter: how many.
+EVENTS_INSERT = """
+    WITH g AS (SELECT array_agg(id ORDER BY id) ids, array_agg(district_id ORDER BY id) ds, count(*) n
+               FROM groups_group WHERE status = 'approved'),
+         t AS (SELECT array_agg(id ORDER BY id) ids, count(*) n FROM districts_town)
+    INSERT INTO events_event (slug, title, event_type, starts_at, ends_at, is_online, join_url, venue,
+        address, host_group_id, town_id, district_id, description, accessibility, accessibility_notes,
+        capacity, status, sequence, remind_day_before, remind_two_hours, created_at, updated_at)
+    SELECT 'load-' || i, 'Town hall ' || i, 'town_hall',
+           now() + interval '1 day' + (i %% 2000) * interval '1 hour',
+           now() + interval '1 day' + (i %% 2000) * interval '1 hour' + interval '2 hours',
+           false, '', 'Public library', '', g.ids[1 + i %% g.n], t.ids[1 + i %% t.n], g.ds[1 + i %% g.n],
+           'A **load test** event.', '[]'::jsonb, '', 100, 'published', 0, true, true, now(), now()
+    FROM generate_series(1, %s) i, g, t
+"""
+
+# Five events for every six groups: 5,000 at national scale (6,000 groups), 50 at 60 groups.
+EVENTS_PER_GROUP = 5 / 6
+
+
+def seed_events(cursor, count: int) -> None:
+    """Replace the benchmark calendar by ``count`` events (events of other origins are kept)."""
+    cursor.execute("DELETE FROM events_event WHERE slug LIKE 'load-%%'")
+    cursor.execute(EVENTS_INSERT, [count])
