@@ -48,8 +48,10 @@ def parse_wrk(output: str) -> dict[str, float]:
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = latency_ms(re.search(r"50%\s+(\S+)", output).group(1))
-    p99 = latency_ms(re.search(r"99%\s+(\S+)", output).group(1))
+    # The latency distribution's own lines ("     99%   33.20ms"), not a "+/- Stdev" column
+    # of the thread statistics that happens to end in 99%.
+    p50 = latency_ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
+    p99 = latency_ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
     total = int(re.search(r"(\d+) requests in", output).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)

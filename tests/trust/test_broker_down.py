@@ -145,7 +145,7 @@ def test_every_owed_email_arrives_once_after_a_broker_outage(
     # --- /healthz names the broker while it is down --------------------------------------------
     health = Client().get("/healthz")
     assert health.status_code == 503
-    assert health.json()["broker"] == "unreachable" and health.json()["failed"] == ["broker"]
+    assert health.json()["broker"] == "unreachable" and health.json()["failed"] == ["broker"], health.json()
 
     # --- every action that owes mail, through the site; each succeeds for the person -------------
     started = time.monotonic()
