@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -469,7 +469,25 @@ def claim_decide(*, claim: GroupClaim, actor: User, approve: bool, reason: str =
 # --- Relay messages -------------------------------------------------------------------------------
 
 
+def _serialize_relay(sender_email: str, ip_address: str | None) -> None:
+    """Hold, until the transaction ends, a lock per sender address and per IP.
+
+    Two posts from one sender (or one network) at the same moment would otherwise both count the
+    rows before either wrote its own, and both pass a limit only one of them should. On
+    PostgreSQL a transaction-level advisory lock makes the count-then-insert of each sender and IP
+    one at a time (taken in a fixed order, so two of them cannot deadlock); SQLite already lets
+    one writer at a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({f"relay:sender:{sender_email.strip().lower()}", *([f"relay:ip:{ip_address}"] if ip_address else [])})
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+
+
 def _check_relay_limits(sender_email: str, ip_address: str | None, now: datetime.datetime) -> None:
+    _serialize_relay(sender_email, ip_address)
     since = now - datetime.timedelta(hours=1)
     recent = RelayMessage.objects.filter(created_at__gte=since)
     if recent.filter(sender_email__iexact=sender_email).count() >= settings.GROUPS_RELAY_PER_SENDER_PER_HOUR:
@@ -496,8 +514,7 @@ def relay_send(
     """
     if (group is None) == (team is None):
         raise ValueError("A relay message goes to one group or one team.")
-    now = timezone.now()
-    _check_relay_limits(sender_email, ip_address, now)
+    _check_relay_limits(sender_email, ip_address, timezone.now())
     if group is not None:
         recipients = _organizer_emails(group)
     else:

@@ -16,13 +16,8 @@ from groups.forms import ClaimForm, ContactForm, DirectoryFilterForm, GroupForm
 from groups.integration import group_events_html
 from groups.models import Group, GroupSlugHistory, GroupStatus, Membership, MembershipRole, MembershipStatus
 from groups.text import render_markdown
+from imc.net import client_ip
 from imc.pagecache import public_page
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The address the rate limits count. Behind the proxy, REMOTE_ADDR is set from the trusted
-    forwarding header by the proxy configuration, never read from a client-supplied header here."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _group_for(request: HttpRequest, slug: str, view_name: str = "groups:detail") -> Group | HttpResponse:

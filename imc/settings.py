@@ -118,6 +118,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Reverse proxies in front of the app that append to X-Forwarded-For (imc.net.client_ip); 0 when
+# gunicorn faces the visitors. allauth's rate limits read the same count.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 # Anonymous visitors get stored copies of the public pages for this long (0 turns it off);
 # see imc.pagecache.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)

@@ -11,14 +11,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from imc.net import client_ip
 from imc.pagecache import public_page
 from newsletter import rendering, selectors, services, throttle, tokens
 from newsletter.forms import PreferencesForm, SubscribeForm
 from newsletter.models import ConsentSource, Newsletter, Subscriber, SubscriberStatus
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @csrf_exempt
