@@ -36,7 +36,7 @@ class Command(BaseCommand):
             if not Path(maildir, "cur").is_dir():
                 raise CommandError(f"{maildir} is not a Maildir.")
             box = mailbox.Maildir(maildir, factory=None, create=False)
-            for key in box.keys():
+            for key in list(box.iterkeys()):  # a Mailbox iterates its messages, not keys
                 message = box.get_message(key)
                 if "S" in message.get_flags():
                     continue
