@@ -5,8 +5,9 @@ class NewsletterConfig(AppConfig):
     name = "newsletter"
 
     def ready(self) -> None:
-        from anymail.signals import tracking
+        from anymail.signals import inbound, tracking
 
-        from newsletter.receivers import anymail_tracking
+        from newsletter.receivers import anymail_inbound, anymail_tracking
 
         tracking.connect(anymail_tracking, dispatch_uid="newsletter.anymail_tracking")
+        inbound.connect(anymail_inbound, dispatch_uid="newsletter.anymail_inbound")

@@ -107,14 +107,19 @@ def subscriber_member_subscribe(*, user: User, ip: str | None) -> Subscriber:
     return subscriber
 
 
-def subscriber_unsubscribe(*, subscriber_id: int) -> Subscriber | None:
+def subscriber_unsubscribe(*, subscriber_id: int, source: str = "") -> Subscriber | None:
     """Stop every later message at once, including the chunks of a send in progress.
 
     A single conditional update: the chunk sender reads the status right before each message.
+    ``source`` (e.g. "mailto") only goes to the log: the model keeps no unsubscribe source.
     """
-    Subscriber.objects.filter(pk=subscriber_id).exclude(status=SubscriberStatus.UNSUBSCRIBED).update(
-        status=SubscriberStatus.UNSUBSCRIBED, unsubscribed_at=timezone.now()
+    updated = (
+        Subscriber.objects.filter(pk=subscriber_id)
+        .exclude(status=SubscriberStatus.UNSUBSCRIBED)
+        .update(status=SubscriberStatus.UNSUBSCRIBED, unsubscribed_at=timezone.now())
     )
+    if updated and source:
+        logger.info("Unsubscribed subscriber %s (%s)", subscriber_id, source)
     return Subscriber.objects.filter(pk=subscriber_id).first()
 
 
