@@ -27,3 +27,28 @@ def seed_events(cursor, count: int) -> None:
     """Replace the benchmark calendar by ``count`` events (events of other origins are kept)."""
     cursor.execute("DELETE FROM events_event WHERE slug LIKE 'load-%%'")
     cursor.execute(EVENTS_INSERT, [count])
+
+
+def machine(database_version: str | None = None) -> str:
+    """One line on what ran the benchmark: OS, CPU model and count, Python, load, PostgreSQL."""
+    import os
+    import platform
+    from pathlib import Path
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    parts = [
+        f"{platform.system()} {platform.release()}",
+        f"{cpu}, {os.cpu_count()} CPUs",
+        f"Python {platform.python_version()}",
+        f"load average {os.getloadavg()[0]:.2f} when this line was written",
+    ]
+    if database_version:
+        parts.append(f"PostgreSQL {database_version}")
+    return ", ".join(parts)

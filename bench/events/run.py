@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -217,16 +216,9 @@ def measure(events: int, pending: int) -> dict:
 
 
 def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    version = scalar("SHOW server_version")
-    return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs, PostgreSQL {version}"
+    from bench.common import machine as common_machine
+
+    return common_machine(scalar("SHOW server_version"))
 
 
 def main() -> None:

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -38,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import EVENTS_PER_GROUP  # noqa: E402
+from bench.common import machine as common_machine  # noqa: E402
 
 PAGES = ["/groups/", "/groups/?zip=01852", "/groups/?q=climate", "/districts/ma-7/"]
 SCALES = [(60, 10_000, 20_000), (6_000, 1_000_000, 2_000_000)]
@@ -247,19 +246,11 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        pg = subprocess.run(["psql", "--version"], capture_output=True, text=True, timeout=5).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        pg = "PostgreSQL"
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {pg}"
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return common_machine(cursor.fetchone()[0])
 
 
 def main() -> None:
