@@ -88,6 +88,17 @@ class EventQuerySet(models.QuerySet):
     def listed(self, now: datetime | None = None) -> EventQuerySet:
         return self.published().upcoming(now)
 
+    def in_district(self, district) -> EventQuerySet:
+        """Events filed under the district, and events in a town it shares with another district.
+
+        An event's ``district`` is its town's primary one (Boston: MA-8), but a town split between
+        districts belongs to each of them, as groups do: its events show on every one's pages.
+        """
+        from districts.models import TownDistrict
+
+        shared_towns = TownDistrict.objects.filter(district=district).values("town_id")
+        return self.filter(models.Q(district=district) | models.Q(town_id__in=shared_towns))
+
     def for_cards(self) -> EventQuerySet:
         """What an event card shows (title, time, type, town, host): one query, no prefetch."""
         return self.select_related("host_group", "town")

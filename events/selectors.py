@@ -51,7 +51,7 @@ def event_search(filters: EventFilters, *, now: datetime | None = None) -> Event
             town_ids.update(towns_within(town, filters.distance))
         events = events.filter(town_id__in=sorted(town_ids))
     if filters.district is not None:
-        events = events.filter(district=filters.district)
+        events = events.in_district(filters.district)
     if filters.event_type:
         events = events.filter(event_type=filters.event_type)
     if filters.date_from:
@@ -79,7 +79,7 @@ def events_near(towns: list[Town], *, miles: int = 25, limit: int = 5) -> list[E
 
 
 def events_of_district(district: District, *, limit: int = 5) -> list[Event]:
-    return list(Event.objects.listed().filter(district=district).for_cards()[:limit])
+    return list(Event.objects.listed().in_district(district).for_cards()[:limit])
 
 
 def events_of_group(group, *, limit: int = 10) -> list[Event]:

@@ -168,7 +168,7 @@ def group_calendar_ics(request: HttpRequest, slug: str) -> HttpResponse:
 
 def district_calendar_ics(request: HttpRequest, slug: str) -> HttpResponse:
     district = get_object_or_404(District, slug=slug)
-    events = selectors.feed_events().filter(district=district)
+    events = selectors.feed_events().in_district(district)
     return _ics_response(build_calendar(events, name=f"{district.code} events"), f"{district.slug}.ics")
 
 
