@@ -111,6 +111,18 @@ def test_the_month_calendar_shows_the_events_of_the_month(client):
     )
 
 
+def test_the_month_calendar_has_the_filters_and_keeps_its_month(client):
+    start = (timezone.localtime() + timedelta(days=35)).replace(hour=18, minute=0, second=0, microsecond=0)
+    make_event(title="Lowell meeting", start=start, town="Lowell")
+    make_event(title="Pittsfield meeting", start=start, town="Pittsfield")
+    page = client.get(f"/events/calendar/?month={start:%Y-%m}").content.decode()
+    assert 'aria-label="Filter events"' in page
+    assert f'<input type="hidden" name="month" value="{start:%Y-%m}">' in page
+    filtered = client.get(f"/events/calendar/?month={start:%Y-%m}&zip=01852&distance=10").content.decode()
+    assert "Lowell meeting" in filtered and "Pittsfield meeting" not in filtered
+    assert "(filters on)" in filtered
+
+
 # --- one event -------------------------------------------------------------------------------
 
 
@@ -411,7 +423,7 @@ def test_rsvps_in_the_admin_are_for_coordinators_only(staff_client, rep_ma3, coo
     [
         ("/events/calendar.ics", 1),
         ("/districts/ma-3/calendar.ics", 2),
-        ("/events/calendar/", 1),  # the events
+        ("/events/calendar/", 2),  # the events, the filter form's district choices
     ],
 )
 def test_feeds_and_the_month_calendar_cost_the_same_queries_however_many_events(
