@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, ExpressionWrapper, F, FloatField, OuterRef, Prefetch, Value
+from django.db.models import Count, Exists, ExpressionWrapper, F, FloatField, OuterRef, Prefetch, Value, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
 
 from accounts.models import User
 from districts.models import District, Town, haversine_miles
 from districts.selectors import PlaceLookup, place_lookup
 from groups.integration import attach_next_events
 from groups.models import Group, GroupQuerySet, GroupStatus, Membership, ModerationLogEntry
+from imc.links import slug_url
 
 
 @dataclass
@@ -107,7 +111,25 @@ class RankedGroups:
         return [cards[pk] for pk in ids]
 
 
-def directory_search(filters: DirectoryFilters, page_number: str | int | None = 1) -> DirectoryResult:
+@dataclass
+class FilteredGroups:
+    """The groups the directory's filters match, unordered, and what the filters resolved to."""
+
+    groups: GroupQuerySet
+    place: PlaceLookup | None = None
+    district: District | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def anchor_town(self) -> Town | None:
+        return self.place.towns[0] if self.place and self.place.found else None
+
+
+def directory_filter(filters: DirectoryFilters) -> FilteredGroups:
+    """The directory's filtering, shared by its list and its map: listed groups, fresh ones unless
+    stale ones are asked for, in the district, matching the search. A town or ZIP code does not
+    narrow the list (it orders it by nearness); one that is not in Massachusetts empties it, as an
+    unknown district does."""
     groups = Group.objects.listed()
     if not filters.include_stale:
         groups = groups.fresh()
@@ -123,19 +145,83 @@ def directory_search(filters: DirectoryFilters, page_number: str | int | None = 
     if filters.q:
         groups = groups.filter(search_text__contains=filters.q.lower())
     place = None
-    ranked = groups.order_by("name", "pk")
     if filters.place_query:
         place = place_lookup(filters.place_query)
-        if place.found:
-            ranked = order_by_nearness(groups, place.towns[0])
-        else:
+        if not place.found:
             problems.append(f"“{place.query or filters.place_query}” is not a Massachusetts town or ZIP code.")
-            groups = ranked = groups.none()
+            groups = groups.none()
+    return FilteredGroups(groups=groups, place=place, district=district, problems=problems)
+
+
+def directory_search(filters: DirectoryFilters, page_number: str | int | None = 1) -> DirectoryResult:
+    found = directory_filter(filters)
+    groups = found.groups
+    anchor = found.anchor_town
+    ranked = order_by_nearness(groups, anchor) if anchor is not None else groups.order_by("name", "pk")
     paginator = Paginator(RankedGroups(groups, ranked), settings.GROUPS_PAGE_SIZE)
     page = paginator.get_page(page_number)
-    result = DirectoryResult(page=page, filters=filters, place=place, district=district, problems=problems)
-    page.object_list = prepare_cards(list(page.object_list), result.anchor_town)
+    result = DirectoryResult(
+        page=page, filters=filters, place=found.place, district=found.district, problems=found.problems
+    )
+    page.object_list = prepare_cards(list(page.object_list), anchor)
     return result
+
+
+MAP_NAMES_PER_TOWN = 5
+
+
+def directory_map(filters: DirectoryFilters | None) -> dict:
+    """Every group the directory's filters match, as map markers: one per home town, with the
+    count, the first few names (by name) and a link to the directory narrowed to that town.
+
+    Two queries whatever the number of groups (plus the filters' district or place lookup): the
+    counts grouped by home town, and the first names of each town by a row_number() window.
+    ``filters`` None (a filter form that did not validate) gives no markers.
+    """
+    empty = {"towns": [], "total": 0}
+    if filters is None:
+        return empty
+    found = directory_filter(filters)
+    if found.problems:
+        return empty
+    groups = found.groups.order_by()
+    counts = list(
+        groups.values("home_town_id", "home_town__name", "home_town__latitude", "home_town__longitude")
+        .annotate(count=Count("pk"))
+        .order_by("home_town__name")
+    )
+    if not counts:
+        return empty
+    first_names = (
+        groups.annotate(
+            place_in_town=Window(
+                RowNumber(), partition_by=[F("home_town_id")], order_by=[F("name").asc(), F("pk").asc()]
+            )
+        )
+        .filter(place_in_town__lte=MAP_NAMES_PER_TOWN)
+        .values_list("home_town_id", "name", "slug", "place_in_town")
+    )
+    names: dict[int, list[tuple[int, str, str]]] = {}
+    for town_id, name, slug, rank in first_names:
+        names.setdefault(town_id, []).append((rank, name, slug))
+    others = {"q": filters.q, "district": filters.district.lower(), "stale": "1" if filters.include_stale else ""}
+    others = {key: value for key, value in others.items() if value}
+    directory_url = reverse("groups:directory")
+    towns = [
+        {
+            "town": row["home_town__name"],
+            "lat": row["home_town__latitude"],
+            "lon": row["home_town__longitude"],
+            "count": row["count"],
+            "groups": [
+                {"name": name, "url": slug_url("groups:detail", slug)}
+                for _, name, slug in sorted(names.get(row["home_town_id"], []))
+            ],
+            "more_url": directory_url + "?" + urlencode({"town": row["home_town__name"], **others}),
+        }
+        for row in counts
+    ]
+    return {"towns": towns, "total": sum(row["count"] for row in counts)}
 
 
 def district_groups(district: District, limit: int = 20) -> tuple[list[Group], int]:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.directory, name="directory"),
     path("submit/", views.submit, name="submit"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("map.json", views.map_data, name="map_data"),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/edit/", views.edit, name="edit"),
     path("<slug:slug>/join/", views.join, name="join"),

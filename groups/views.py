@@ -6,7 +6,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -42,25 +49,21 @@ def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET)
     result = selectors.directory_search(form.filters(), request.GET.get("page"))
     params = {k: v for k, v in request.GET.items() if k != "page" and v}
-    markers = [
-        {
-            "name": g.name,
-            "url": g.get_absolute_url(),
-            "lat": g.home_town.latitude,
-            "lon": g.home_town.longitude,
-            "town": g.home_town.name,
-        }
-        for g in result.page.object_list
-    ]
     context = {
         "form": form,
         "result": result,
         "page_obj": result.page,
         "groups": result.page.object_list,
         "querystring": urlencode(params),
-        "markers": markers,
     }
     return render(request, "groups/directory.html", context)
+
+
+@public_page
+def map_data(request: HttpRequest) -> JsonResponse:
+    """The directory's map: every group its filters match, one marker per home town (JSON)."""
+    form = DirectoryFilterForm(request.GET)
+    return JsonResponse(selectors.directory_map(form.filters() if form.is_valid() else None))
 
 
 @public_page

@@ -38,13 +38,13 @@ def test_a_district_page_outlines_its_own_district_only(live_server, browser):
     assert errors == []
 
 
-def test_the_directory_map_marks_each_group_of_the_page_with_a_link(live_server, browser, make_group):
+def test_the_directory_map_marks_each_town_with_its_groups_links(live_server, browser, make_group):
     make_group("Lowell Indivisible", ("Lowell",))
     make_group("Pittsfield Together", ("Pittsfield",))
     page, errors = _page(browser)
     page.goto(f"{live_server.url}/groups/")
     markers = page.locator("#groups-map path.leaflet-interactive")
-    expect(markers).to_have_count(2)
+    expect(markers).to_have_count(2)  # one per town
     # The outlines are drawn too, not clickable: paths without the interactive class (a district
     # made of several pieces draws one path per piece).
     outlines = page.locator("#groups-map path:not(.leaflet-interactive)")
@@ -54,7 +54,41 @@ def test_the_directory_map_marks_each_group_of_the_page_with_a_link(live_server,
         page.wait_for_timeout(100)
     assert outlines.count() >= 9
     markers.first.click(force=True)
-    popup = page.locator(".leaflet-popup-content a")
+    popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
-    assert popup.inner_text() in {"Lowell Indivisible", "Pittsfield Together"}
+    group_link = popup.locator("li a")
+    expect(group_link).to_have_count(1)
+    assert group_link.inner_text() in {"Lowell Indivisible", "Pittsfield Together"}
+    town = "Lowell" if group_link.inner_text() == "Lowell Indivisible" else "Pittsfield"
+    assert popup.locator("strong").inner_text() == town
+    more = popup.locator("a.groups-map-more")
+    assert more.inner_text() == f"the 1 group in {town}"
+    assert more.get_attribute("href") == f"/groups/?town={town}"
+    assert errors == []
+
+
+def test_the_directory_map_shows_every_match_not_only_the_page(live_server, browser, bulk_groups, settings):
+    bulk_groups(30)  # more than a page of 20, in towns all over the state
+    page, errors = _page(browser)
+    page.goto(f"{live_server.url}/groups/?q=bulk")
+    expect(page.locator("#group-results > li")).to_have_count(settings.GROUPS_PAGE_SIZE)
+    data = page.request.get(f"{live_server.url}/groups/map.json?q=bulk").json()
+    assert data["total"] == 30
+    expect(page.locator("#groups-map path.leaflet-interactive")).to_have_count(len(data["towns"]))
+    assert errors == []
+
+
+def test_a_name_with_markup_shows_as_text_in_the_popup(live_server, browser, make_group):
+    name = '<img src=x onerror="window.pwned=1">Lowell <b>Bold</b>'
+    make_group(name, ("Lowell",))
+    page, errors = _page(browser)
+    page.goto(f"{live_server.url}/groups/")
+    marker = page.locator("#groups-map path.leaflet-interactive")
+    expect(marker).to_have_count(1)
+    marker.click(force=True)
+    group_link = page.locator(".leaflet-popup-content li a")
+    group_link.wait_for()
+    assert group_link.inner_text() == name
+    assert page.locator(".leaflet-popup-content img, .leaflet-popup-content b").count() == 0
+    assert page.evaluate("window.pwned") is None
     assert errors == []

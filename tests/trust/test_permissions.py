@@ -92,6 +92,7 @@ SITE: dict[str, Rule] = {
     "districts:detail": PUBLIC,
     # groups
     "groups:directory": PUBLIC,
+    "groups:map_data": PUBLIC,  # the directory map's markers (JSON): listed groups only
     "groups:submit": SIGNED_IN,
     "groups:confirm": PUBLIC,  # the yearly "still active?" link: its token is the proof
     "groups:detail": PUBLIC,
