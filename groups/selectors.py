@@ -35,9 +35,10 @@ class DirectoryFilters:
 
 
 @dataclass
-class DirectoryResult:
-    page: Page
-    filters: DirectoryFilters
+class FilteredGroups:
+    """The groups the directory's filters match, unordered, and what the filters resolved to."""
+
+    groups: GroupQuerySet
     place: PlaceLookup | None = None
     district: District | None = None
     problems: list[str] = field(default_factory=list)
@@ -45,6 +46,31 @@ class DirectoryResult:
     @property
     def anchor_town(self) -> Town | None:
         return self.place.towns[0] if self.place and self.place.found else None
+
+
+@dataclass
+class DirectoryResult:
+    """One page of the directory, with what its filters resolved to."""
+
+    page: Page
+    filters: DirectoryFilters
+    found: FilteredGroups
+
+    @property
+    def place(self) -> PlaceLookup | None:
+        return self.found.place
+
+    @property
+    def district(self) -> District | None:
+        return self.found.district
+
+    @property
+    def problems(self) -> list[str]:
+        return self.found.problems
+
+    @property
+    def anchor_town(self) -> Town | None:
+        return self.found.anchor_town
 
 
 def _with_card_data(groups: GroupQuerySet) -> GroupQuerySet:
@@ -111,20 +137,6 @@ class RankedGroups:
         return [cards[pk] for pk in ids]
 
 
-@dataclass
-class FilteredGroups:
-    """The groups the directory's filters match, unordered, and what the filters resolved to."""
-
-    groups: GroupQuerySet
-    place: PlaceLookup | None = None
-    district: District | None = None
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def anchor_town(self) -> Town | None:
-        return self.place.towns[0] if self.place and self.place.found else None
-
-
 def directory_filter(filters: DirectoryFilters) -> FilteredGroups:
     """The directory's filtering, shared by its list and its map: listed groups, fresh ones unless
     stale ones are asked for, in the district, matching the search. A town or ZIP code does not
@@ -160,9 +172,7 @@ def directory_search(filters: DirectoryFilters, page_number: str | int | None = 
     ranked = order_by_nearness(groups, anchor) if anchor is not None else groups.order_by("name", "pk")
     paginator = Paginator(RankedGroups(groups, ranked), settings.GROUPS_PAGE_SIZE)
     page = paginator.get_page(page_number)
-    result = DirectoryResult(
-        page=page, filters=filters, place=found.place, district=found.district, problems=found.problems
-    )
+    result = DirectoryResult(page=page, filters=filters, found=found)
     page.object_list = prepare_cards(list(page.object_list), anchor)
     return result
 
