@@ -30,6 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imc.settings")
+# Measure the listing's rendering: the anonymous page cache (imc.pagecache) would answer from
+# the cache instead.
+os.environ["PAGE_CACHE_SECONDS"] = "0"
 
 import django  # noqa: E402
 
