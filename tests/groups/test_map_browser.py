@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -20,6 +21,24 @@ def _page(browser):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     return page, errors
+
+
+def _open_popup(page, marker) -> None:
+    """Click a marker until its popup shows. The map zooms to fit the markers once they are drawn;
+    a click during that animation lands where the marker was a moment ago, so wait it out and try
+    again rather than trust a single click."""
+    popup = page.locator(".leaflet-popup-content")
+    for _ in range(20):
+        page.wait_for_timeout(150)
+        if page.locator("#groups-map.leaflet-zoom-anim").count():
+            continue
+        marker.click(force=True)
+        try:
+            popup.wait_for(timeout=1000)
+            return
+        except PlaywrightTimeout:  # not open yet: the map was still moving
+            continue
+    popup.wait_for(timeout=1000)  # fails the test with Playwright's own message
 
 
 def test_the_district_map_outlines_all_nine_districts_and_links_each(live_server, browser):
@@ -53,9 +72,8 @@ def test_the_directory_map_marks_each_town_with_its_groups_links(live_server, br
             break
         page.wait_for_timeout(100)
     assert outlines.count() >= 9
-    markers.first.click(force=True)
+    _open_popup(page, markers.first)
     popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
     group_link = popup.locator("li a")
     expect(group_link).to_have_count(1)
     assert group_link.inner_text() in {"Lowell Indivisible", "Pittsfield Together"}
@@ -85,7 +103,7 @@ def test_a_name_with_markup_shows_as_text_in_the_popup(live_server, browser, mak
     page.goto(f"{live_server.url}/groups/")
     marker = page.locator("#groups-map path.leaflet-interactive")
     expect(marker).to_have_count(1)
-    marker.click(force=True)
+    _open_popup(page, marker)
     group_link = page.locator(".leaflet-popup-content li a")
     group_link.wait_for()
     assert group_link.inner_text() == name
