@@ -19,6 +19,9 @@ EVENTS_INSERT = """
     FROM generate_series(1, %s) i, g, t
 """
 
+# The national scale of the groups benchmark, on whose database bench/load runs.
+NATIONAL_GROUPS = 6_000
+
 # Five events for every six groups: 5,000 at national scale (6,000 groups), 50 at 60 groups.
 EVENTS_PER_GROUP = 5 / 6
 

@@ -89,9 +89,9 @@ class EventQuerySet(models.QuerySet):
         return self.published().upcoming(now)
 
     def in_district(self, district) -> EventQuerySet:
-        """Events filed under the district, and events in a town it shares with another district.
+        """Events filed under the district, and events in any of its towns.
 
-        An event's ``district`` is its town's primary one (Boston: MA-8), but a town split between
+        An event's ``district`` is its town's primary one (Boston: MA-7), but a town split between
         districts belongs to each of them, as groups do: its events show on every one's pages.
         """
         from districts.models import TownDistrict

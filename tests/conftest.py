@@ -144,27 +144,29 @@ def coordinator(db):
 STAFF_TOTP_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
 
 
-@pytest.fixture
-def staff_client_factory(db):
-    """Returns ``make(user) -> Client``: a test client signed in as ``user`` with MFA satisfied."""
+def staff_client_for(user):
+    """A test client signed in as ``user`` with MFA satisfied (what ``staff_client_factory`` makes)."""
     from allauth.account.internal.flows.login import record_authentication
     from django.test import Client, RequestFactory
 
     from accounts.mfa import totp_ensure
 
-    def make(user) -> Client:
-        authenticator = totp_ensure(user=user, secret=STAFF_TOTP_SECRET)
-        client = Client()
-        client.force_login(user)
-        request = RequestFactory().get("/")
-        request.session = client.session
-        request.user = user
-        record_authentication(request, user, "password", email=user.email)
-        record_authentication(request, user, "mfa", type=authenticator.type, id=authenticator.pk)
-        request.session.save()
-        return client
+    authenticator = totp_ensure(user=user, secret=STAFF_TOTP_SECRET)
+    client = Client()
+    client.force_login(user)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    request.user = user
+    record_authentication(request, user, "password", email=user.email)
+    record_authentication(request, user, "mfa", type=authenticator.type, id=authenticator.pk)
+    request.session.save()
+    return client
 
-    return make
+
+@pytest.fixture
+def staff_client_factory(db):
+    """Returns ``make(user) -> Client``: a test client signed in as ``user`` with MFA satisfied."""
+    return staff_client_for
 
 
 @pytest.fixture

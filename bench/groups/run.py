@@ -35,11 +35,11 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import EVENTS_PER_GROUP  # noqa: E402
+from bench.common import EVENTS_PER_GROUP, NATIONAL_GROUPS  # noqa: E402
 from bench.common import machine as common_machine  # noqa: E402
 
 PAGES = ["/groups/", "/groups/?zip=01852", "/groups/?q=climate", "/districts/ma-7/"]
-SCALES = [(60, 10_000, 20_000), (6_000, 1_000_000, 2_000_000)]
+SCALES = [(60, 10_000, 20_000), (NATIONAL_GROUPS, 1_000_000, 2_000_000)]
 BENCH_EMAIL_DOMAIN = "bench.invalid"
 
 

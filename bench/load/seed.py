@@ -17,9 +17,9 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from bench.common import seed_events  # noqa: E402
+from bench.common import EVENTS_PER_GROUP, NATIONAL_GROUPS, seed_events  # noqa: E402
 
-SEED_EVENTS = 5_000
+SEED_EVENTS = round(NATIONAL_GROUPS * EVENTS_PER_GROUP)  # 5,000, as the groups benchmark seeds
 
 
 def main() -> None:

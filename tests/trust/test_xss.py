@@ -40,7 +40,7 @@ from groups import services as group_services
 from groups.models import Group, RelayMessage, TeamVolunteer
 from newsletter import tokens
 from newsletter.models import Newsletter, NewsletterStatus, Subscriber
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, staff_client_for
 from tests.trust.xss_payloads import PAYLOADS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -224,7 +224,7 @@ def hostile_site(settings, coordinator, django_capture_on_commit_callbacks):
     visits[None].append((f"/newsletter/unsubscribe/{tokens.unsubscribe_token(subscriber.pk)}/", None))
 
     # Newsletters composed on the staff page and sent.
-    staff = _staff_client(coordinator)
+    staff = staff_client_for(coordinator)
     visits[_login_cookie(staff)] = staff_visits = []
     headers = pack(200)
     mail.outbox.clear()
@@ -282,24 +282,6 @@ def hostile_site(settings, coordinator, django_capture_on_commit_callbacks):
     staff_visits.append(("/admin/accounts/user/", people[0][0].first_name))
     staff_visits += [(f"/admin/accounts/user/{user.pk}/change/", None) for user, _ in people[:3]]
     return {"visits": visits, "emails": emails}
-
-
-def _staff_client(user) -> Client:
-    from allauth.account.internal.flows.login import record_authentication
-    from django.test import RequestFactory
-
-    from accounts.mfa import totp_ensure
-    from tests.conftest import STAFF_TOTP_SECRET
-
-    authenticator = totp_ensure(user=user, secret=STAFF_TOTP_SECRET)
-    client = _client_for(user)
-    request = RequestFactory().get("/")
-    request.session = client.session
-    request.user = user
-    record_authentication(request, user, "password", email=user.email)
-    record_authentication(request, user, "mfa", type=authenticator.type, id=authenticator.pk)
-    request.session.save()
-    return client
 
 
 def _inspect(page, where: str, expected: str | None, failures: list, fired: list) -> None:

@@ -40,7 +40,7 @@ class Command(BaseCommand):
                 message = box.get_message(key)
                 if "S" in message.get_flags():
                     continue
-                counts[unsubscribe_by_message(AnymailInboundMessage.parse_raw_mime_bytes(box.get_bytes(key)))] += 1
+                counts[unsubscribe_by_message(AnymailInboundMessage.parse_raw_mime_bytes(message.as_bytes()))] += 1
                 message.set_subdir("cur")
                 message.add_flag("S")
                 box[key] = message
