@@ -374,7 +374,7 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
     from groups.models import GroupClaim, GroupStatus, Membership, MembershipStatus
     from newsletter import services as newsletter_services
     from newsletter import tokens as newsletter_tokens
-    from newsletter.models import ConsentSource, Delivery, Subscriber, SubscriberStatus
+    from newsletter.models import ConsentSource, Delivery, Subscriber, SubscriberStatus, SubscriptionRequest
     from outbox.models import OutboundEmail
 
     lowell = Town.objects.get(name="Lowell")
@@ -444,6 +444,10 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         confirmed_at=timezone.now(),
     )
     own_subscription = newsletter_services.subscriber_member_subscribe(user=activist, ip=None)
+    # A confirmation link names a request waiting for its click (a used one is a 404).
+    asking = SubscriptionRequest.objects.create(
+        subscriber=Subscriber.objects.create(email="new.reader@example.org"), source=ConsentSource.PAGE
+    )
     issue = newsletter_services.newsletter_save(
         by=coordinator,
         subject="Spring update",
@@ -497,7 +501,7 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         "groups:confirm": group_services.confirmation_token(group),
         "events:member_feed": feed.token,
         "events:cant_come": reminders.cant_come_token(own_rsvp),
-        "newsletter:confirm": newsletter_tokens.confirm_token(own_subscription.pk),
+        "newsletter:confirm": newsletter_tokens.confirm_token(asking.pk),
         "newsletter:unsubscribe": newsletter_tokens.unsubscribe_token(own_subscription.pk),
         "newsletter:preferences": newsletter_tokens.preferences_token(own_subscription.pk),
     }
