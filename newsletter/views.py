@@ -27,8 +27,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 
     Exempt from CSRF on purpose. A forged post can do no more than the forger could do by typing
     the address in themselves: ask (``subscriber_request`` changes no subscriber) and send one
-    confirmation email, counted by the per-address and per-IP limits below. Without a token the form in every page's footer leaves those pages the same for
-    every anonymous visitor, so they can come from the page cache (imc.pagecache).
+    confirmation email, counted by the per-address and per-IP limits below. Without a token the
+    form in every page's footer leaves those pages the same for every anonymous visitor, so they
+    can come from the page cache (imc.pagecache).
     """
     form = SubscribeForm(request.POST or None)
     status = 200

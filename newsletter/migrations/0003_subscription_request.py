@@ -6,28 +6,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('districts', '0001_initial'),
-        ('newsletter', '0002_delivery_fillfactor'),
+        ("districts", "0001_initial"),
+        ("newsletter", "0002_delivery_fillfactor"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SubscriptionRequest',
+            name="SubscriptionRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=120)),
-                ('source', models.CharField(choices=[('home', 'Home page form'), ('footer', 'Footer form'), ('page', 'Newsletter page form'), ('member', 'One click as a signed-in member'), ('demo', 'Demo data'), ('import', 'Imported')], max_length=10)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('status', models.CharField(choices=[('open', 'Waiting for confirmation'), ('confirmed', 'Confirmed'), ('void', 'Void (unsubscribed, or another request was confirmed)')], default='open', max_length=10)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('subscriber', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='requests', to='newsletter.subscriber')),
-                ('town', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='districts.town')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(blank=True, max_length=120)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("home", "Home page form"),
+                            ("footer", "Footer form"),
+                            ("page", "Newsletter page form"),
+                            ("member", "One click as a signed-in member"),
+                            ("demo", "Demo data"),
+                            ("import", "Imported"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Waiting for confirmation"),
+                            ("confirmed", "Confirmed"),
+                            ("void", "Void (unsubscribed, or another request was confirmed)"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "subscriber",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="requests", to="newsletter.subscriber"
+                    ),
+                ),
+                (
+                    "town",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="districts.town",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
     ]

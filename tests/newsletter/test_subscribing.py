@@ -288,7 +288,12 @@ def test_confirming_applies_exactly_the_details_and_consent_of_the_request_confi
     assert "Pete" in page and "Lowell" in page and "Mallory" not in page  # the page shows what is confirmed
     client.post(own, REMOTE_ADDR="203.0.113.8")
     pete.refresh_from_db()
-    assert (pete.status, pete.name, pete.town.name, pete.district) == (SubscriberStatus.CONFIRMED, "Pete", "Lowell", ma(3))
+    assert (pete.status, pete.name, pete.town.name, pete.district) == (
+        SubscriberStatus.CONFIRMED,
+        "Pete",
+        "Lowell",
+        ma(3),
+    )
     assert (pete.consent_source, pete.consent_ip, pete.confirmed_ip) == (
         ConsentSource.PAGE,
         "203.0.113.7",
