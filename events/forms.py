@@ -7,9 +7,8 @@ from django.utils import timezone
 
 from districts.models import District, Town
 from districts.selectors import place_lookup
-from events import policy
+from events import policy, selectors
 from events.models import MAX_EVENT_DAYS, Accessibility, Event, EventType, Recurrence
-from events import selectors
 from events.selectors import DISTANCES, EventFilters
 from events.services import EDITABLE_FIELDS
 from groups.models import Group, GroupStatus

@@ -321,7 +321,9 @@ def _cohosts_set(*, events: list[Event], groups: list[Group], by: User) -> bool:
         _check_cohosts(event.host_group, list(wanted.values()))
         existing = {
             inv.group_id: inv
-            for inv in CoHostInvitation.objects.select_for_update(of=("self",)).filter(event=event).select_related("group")
+            for inv in CoHostInvitation.objects.select_for_update(of=("self",))
+            .filter(event=event)
+            .select_related("group")
         }
         declined = sorted(
             inv.group.name for pk, inv in existing.items() if pk in wanted and inv.status == CoHostStatus.DECLINED
@@ -335,7 +337,11 @@ def _cohosts_set(*, events: list[Event], groups: list[Group], by: User) -> bool:
             if invitation is None:
                 invitation = CoHostInvitation.objects.create(event=event, group=group, invited_by=by)
             elif invitation.status == CoHostStatus.WITHDRAWN:
-                invitation.status, invitation.invited_by, invitation.invited_at = CoHostStatus.PENDING, by, timezone.now()
+                invitation.status, invitation.invited_by, invitation.invited_at = (
+                    CoHostStatus.PENDING,
+                    by,
+                    timezone.now(),
+                )
                 invitation.answered_by, invitation.answered_at = None, None
                 invitation.save()
             else:

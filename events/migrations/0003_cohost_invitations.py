@@ -7,29 +7,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0002_host_group_start_index'),
-        ('groups', '0002_search_trigram_index'),
+        ("events", "0002_host_group_start_index"),
+        ("groups", "0002_search_trigram_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CoHostInvitation',
+            name="CoHostInvitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Awaiting reply'), ('accepted', 'Co-hosting'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn by the host')], default='pending', max_length=10)),
-                ('invited_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cohost_invitations', to='events.event')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cohost_invitations', to='groups.group')),
-                ('invited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting reply"),
+                            ("accepted", "Co-hosting"),
+                            ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn by the host"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("invited_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cohost_invitations",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cohost_invitations",
+                        to="groups.group",
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['group', 'status'], name='cohost_group_status')],
-                'constraints': [models.UniqueConstraint(fields=('event', 'group'), name='one_cohost_invitation_per_group')],
+                "indexes": [models.Index(fields=["group", "status"], name="cohost_group_status")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("event", "group"), name="one_cohost_invitation_per_group")
+                ],
             },
         ),
     ]

@@ -126,7 +126,9 @@ def test_an_organizer_of_the_invited_group_accepts_and_the_event_appears(
     assert "Indivisible Lowell" in client.get(event.get_absolute_url()).content.decode()
 
 
-def test_declining_keeps_the_event_off_the_groups_page(client, other_organizer, worcester_group, lowell_group, organizer):
+def test_declining_keeps_the_event_off_the_groups_page(
+    client, other_organizer, worcester_group, lowell_group, organizer
+):
     event = _invite_through_the_form(client, other_organizer, worcester_group, lowell_group)
     invitation = _invitation(event, lowell_group)
     client.force_login(organizer)
