@@ -389,9 +389,21 @@ def _lock_invitation(invitation: CoHostInvitation) -> CoHostInvitation:
     )
 
 
-def _answer(invitation: CoHostInvitation, *, by: User, status: str) -> None:
-    invitation.status, invitation.answered_by, invitation.answered_at = status, by, timezone.now()
-    invitation.save(update_fields=["status", "answered_by", "answered_at"])
+def _answer(invitation: CoHostInvitation, *, by: User, status: str) -> CoHostInvitation:
+    """Record the invited group's answer; only ``Event.co_hosts`` decides what pages show."""
+    invitation = _lock_invitation(invitation)
+    if not policy.can_answer_cohost(by, invitation):
+        raise PermissionDenied("You do not organize the invited group.")
+    if invitation.status == CoHostStatus.WITHDRAWN:
+        raise ValidationError("The host withdrew this invitation.")
+    if invitation.status != status:
+        invitation.status, invitation.answered_by, invitation.answered_at = status, by, timezone.now()
+        invitation.save(update_fields=["status", "answered_by", "answered_at"])
+        if status == CoHostStatus.ACCEPTED:
+            invitation.event.co_hosts.add(invitation.group)
+        else:
+            invitation.event.co_hosts.remove(invitation.group)
+    return invitation
 
 
 @transaction.atomic
@@ -401,29 +413,13 @@ def cohost_accept(*, invitation: CoHostInvitation, by: User) -> CoHostInvitation
     A group that declined (or stopped co-hosting) may still accept while the host keeps the
     invitation; a withdrawn one is closed.
     """
-    invitation = _lock_invitation(invitation)
-    if not policy.can_answer_cohost(by, invitation):
-        raise PermissionDenied("You do not organize the invited group.")
-    if invitation.status == CoHostStatus.WITHDRAWN:
-        raise ValidationError("The host withdrew this invitation.")
-    if invitation.status != CoHostStatus.ACCEPTED:
-        _answer(invitation, by=by, status=CoHostStatus.ACCEPTED)
-        invitation.event.co_hosts.add(invitation.group)
-    return invitation
+    return _answer(invitation, by=by, status=CoHostStatus.ACCEPTED)
 
 
 @transaction.atomic
 def cohost_decline(*, invitation: CoHostInvitation, by: User) -> CoHostInvitation:
     """An organizer of the invited group says no, or stops co-hosting an event it accepted."""
-    invitation = _lock_invitation(invitation)
-    if not policy.can_answer_cohost(by, invitation):
-        raise PermissionDenied("You do not organize the invited group.")
-    if invitation.status == CoHostStatus.WITHDRAWN:
-        raise ValidationError("The host withdrew this invitation.")
-    if invitation.status != CoHostStatus.DECLINED:
-        _answer(invitation, by=by, status=CoHostStatus.DECLINED)
-        invitation.event.co_hosts.remove(invitation.group)
-    return invitation
+    return _answer(invitation, by=by, status=CoHostStatus.DECLINED)
 
 
 def _withdraw(invitation: CoHostInvitation) -> bool:
