@@ -36,6 +36,7 @@ from groups.models import (
     TeamVolunteer,
 )
 from groups.policy import is_organizer
+from groups.selectors import RELAY_EMAIL_TEMPLATE, relay_messages_of
 from groups.text import plain_text
 from imc import pagecache
 from outbox.services import email_queue_template
@@ -534,7 +535,7 @@ def relay_send(
         email_queue_template(
             kind="groups.relay" if group is not None else "teams.relay",
             to=email,
-            template_prefix="groups/emails/relay",
+            template_prefix=RELAY_EMAIL_TEMPLATE,
             context={"message": message, "target": group or team},
             reply_to=message.sender_email,
         )
@@ -568,7 +569,9 @@ def team_unvolunteer(*, user: User, team: Team) -> None:
 
 
 def user_groups_erase(*, user: User) -> None:
-    """What deleting the account would leave behind: messages kept under the sender's address.
-    Memberships, claims and offers go with the user row; listings they submitted stay (their
-    group still exists) without a link to them."""
-    RelayMessage.objects.filter(sender_email__iexact=user.email).delete()
+    """What deleting the account would leave behind: the relay messages they wrote (kept under
+    the sender's address, linked to the user only with SET_NULL). Only those written signed in or
+    under a verified address of theirs: another address added to the account may be somebody
+    else's, whose messages stay. Memberships, claims and offers go with the user row; listings
+    they submitted stay (their group still exists) without a link to them."""
+    relay_messages_of(user).delete()

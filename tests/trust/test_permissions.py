@@ -134,6 +134,8 @@ SITE: dict[str, Rule] = {
     "events:cancel": EVENT_MANAGERS,
     "events:attendees": EVENT_MANAGERS,
     "events:attendees_csv": EVENT_MANAGERS,
+    # Another group's invitation to co-host: the invited group's organizers answer it, nobody else.
+    "events:cohost_answer": GROUP_ORGANIZERS,
     # newsletter
     "newsletter:subscribe": PUBLIC,
     "newsletter:thanks": PUBLIC,
@@ -429,6 +431,19 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         event_services.rsvp_create(event=event, user=pat)
         event_services.rsvp_create(event=event, user=quinn)  # the waitlist
     feed = event_services.member_calendar_ensure(user=activist)
+    # The MA-5 group names the MA-3 group as co-host of its own event: an invitation to answer.
+    cohost_event = Event.objects.create(
+        slug="metro-west-canvass",
+        title="Metro West canvass",
+        host_group=other_group,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        town=ma5_town,
+        district=ma5_town.primary_district,
+        status=EventStatus.PUBLISHED,
+        created_by=other_organizer,
+    )
+    event_services.event_update(event=cohost_event, by=other_organizer, co_hosts=[group])
 
     team = Team.objects.create(name="Voter Outreach", slug="voter-outreach", description="Doors.", lead=lea)
     group_services.team_volunteer(user=vic, team=team, message="Weekends")
@@ -501,6 +516,7 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         "groups:confirm": group_services.confirmation_token(group),
         "events:member_feed": feed.token,
         "events:cant_come": reminders.cant_come_token(own_rsvp),
+        "events:cohost_answer": cohost_event.cohost_invitations.get().pk,
         "newsletter:confirm": newsletter_tokens.confirm_token(asking.pk),
         "newsletter:unsubscribe": newsletter_tokens.unsubscribe_token(own_subscription.pk),
         "newsletter:preferences": newsletter_tokens.preferences_token(own_subscription.pk),
@@ -563,6 +579,8 @@ def fill(endpoint: Endpoint, world: World) -> str:
             values[param] = world.tokens[endpoint.key]
         elif param == "action":
             values[param] = "pause"
+        elif param == "pk" and endpoint.key in world.tokens:
+            values[param] = world.tokens[endpoint.key]
         elif param == "pk":
             values[param] = world.membership.pk if endpoint.key.startswith("groups:") else world.issue.pk
         elif param in ("key", "uidb36"):
