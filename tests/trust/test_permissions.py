@@ -376,7 +376,7 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
     from groups.models import GroupClaim, GroupStatus, Membership, MembershipStatus
     from newsletter import services as newsletter_services
     from newsletter import tokens as newsletter_tokens
-    from newsletter.models import ConsentSource, Delivery, Subscriber, SubscriberStatus
+    from newsletter.models import ConsentSource, Delivery, Subscriber, SubscriberStatus, SubscriptionRequest
     from outbox.models import OutboundEmail
 
     lowell = Town.objects.get(name="Lowell")
@@ -459,6 +459,10 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         confirmed_at=timezone.now(),
     )
     own_subscription = newsletter_services.subscriber_member_subscribe(user=activist, ip=None)
+    # A confirmation link names a request waiting for its click (a used one is a 404).
+    asking = SubscriptionRequest.objects.create(
+        subscriber=Subscriber.objects.create(email="new.reader@example.org"), source=ConsentSource.PAGE
+    )
     issue = newsletter_services.newsletter_save(
         by=coordinator,
         subject="Spring update",
@@ -513,7 +517,7 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         "events:member_feed": feed.token,
         "events:cant_come": reminders.cant_come_token(own_rsvp),
         "events:cohost_answer": cohost_event.cohost_invitations.get().pk,
-        "newsletter:confirm": newsletter_tokens.confirm_token(own_subscription.pk),
+        "newsletter:confirm": newsletter_tokens.confirm_token(asking.pk),
         "newsletter:unsubscribe": newsletter_tokens.unsubscribe_token(own_subscription.pk),
         "newsletter:preferences": newsletter_tokens.preferences_token(own_subscription.pk),
     }
