@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -23,6 +22,7 @@ from groups.forms import ClaimForm, ContactForm, DirectoryFilterForm, GroupForm
 from groups.integration import group_events_html
 from groups.models import Group, GroupSlugHistory, GroupStatus, Membership, MembershipRole, MembershipStatus
 from groups.text import render_markdown
+from imc.csvsafe import csv_writer
 from imc.net import client_ip
 from imc.pagecache import public_page
 
@@ -240,36 +240,19 @@ def member_decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def members_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     group = _organized_group(request, slug)
-
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
+    writer = csv_writer()
 
     def rows():
         yield writer.writerow(["first_name", "last_name", "email", "role", "status", "joined"])
         for m in selectors.group_members(group).iterator(chunk_size=2000):
             yield writer.writerow(
-                [
-                    _csv_safe(m.user.first_name),
-                    _csv_safe(m.user.last_name),
-                    _csv_safe(m.user.email),
-                    m.role,
-                    m.status,
-                    m.created_at.date().isoformat(),
-                ]
+                [m.user.first_name, m.user.last_name, m.user.email, m.role, m.status, m.created_at.date().isoformat()]
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{group.slug}-members.csv"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _csv_safe(value: str) -> str:
-    """Keep a spreadsheet from running a name that starts like a formula."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
 
 
 def confirm(request: HttpRequest, token: str) -> HttpResponse:

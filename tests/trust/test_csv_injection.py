@@ -38,7 +38,10 @@ def _members_like_attackers() -> list:
         email = f"{start}1+1-{n}@example.org" if start in "=+-" else f"plain-{n}@example.org"
         users.append(
             user_ensure(
-                email=email, password=PASSWORD, first_name=f"{start}HYPERLINK({n})", last_name=f"{start}cmd|' /C calc'!A0"
+                email=email,
+                password=PASSWORD,
+                first_name=f"{start}HYPERLINK({n})",
+                last_name=f"{start}cmd|' /C calc'!A0",
             )
         )
     return users
