@@ -92,7 +92,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def submit(request: HttpRequest) -> HttpResponse:
-    form = GroupForm(request.POST or None)
+    form = GroupForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         group = services.group_submit(submitter=request.user, details=form.details())
         messages.success(
@@ -109,11 +109,16 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         return group
     if not policy.can_edit(request.user, group):
         raise Http404("No such group")
-    form = GroupForm(request.POST or None, group=group)
+    form = GroupForm(request.POST or None, actor=request.user, group=group)
     if request.method == "POST" and form.is_valid():
-        group = services.group_update(group=group, actor=request.user, details=form.details())
-        messages.success(request, "The listing was saved.")
-        return redirect(group.get_absolute_url())
+        try:
+            group = services.group_update(group=group, actor=request.user, details=form.details())
+        except services.GroupError as exc:
+            # The form offered only what the policy allows; this is a rule that changed meanwhile.
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "The listing was saved.")
+            return redirect(group.get_absolute_url())
     return render(request, "groups/edit.html", {"form": form, "group": group})
 
 

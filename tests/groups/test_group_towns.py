@@ -82,9 +82,7 @@ def test_the_site_form_offers_a_rep_only_the_towns_they_may_give(client, lowell_
         ("Framingham", ("Lowell", "Chelmsford")),  # move the home town, keep the rest
     ],
 )
-def test_the_rep_of_ma3_cannot_give_an_ma3_group_an_ma5_town_from_the_site(
-    client, lowell_group, rep_ma3, home, others
-):
+def test_the_rep_of_ma3_cannot_give_an_ma3_group_an_ma5_town_from_the_site(client, lowell_group, rep_ma3, home, others):
     client.force_login(rep_ma3)
     response = client.post(reverse("groups:edit", args=[lowell_group.slug]), _edit_post(lowell_group, home, *others))
     assert response.status_code == 200
@@ -193,3 +191,11 @@ def test_a_member_may_submit_a_listing_in_any_town(client, activist):
     assert response.status_code == 302
     group = Group.objects.get(name="Arlington Allies")
     assert group.status == GroupStatus.PENDING and _towns(group) == {"Arlington", "Lowell"}
+
+
+def test_only_a_coordinator_lists_an_approved_group_directly_through_the_service(rep_ma3, coordinator):
+    details = services.GroupDetails(name="Acton Known", home_town=_town("Acton"))
+    with pytest.raises(services.GroupError):
+        services.group_add_listed(actor=rep_ma3, details=details)
+    assert not Group.objects.filter(name="Acton Known").exists()
+    assert services.group_add_listed(actor=coordinator, details=details).status == GroupStatus.APPROVED
