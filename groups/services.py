@@ -473,7 +473,7 @@ def claim_decide(*, claim: GroupClaim, actor: User, approve: bool, reason: str =
     """A moderator of the group approves (the claimant becomes its organizer and sees its members)
     or rejects a claim. Nobody decides their own claim: a rep who claims a group of their own
     district waits for another rep of a district it serves, or a coordinator."""
-    claim = GroupClaim.objects.select_for_update().select_related("group", "user").get(pk=claim.pk)
+    claim = GroupClaim.objects.select_for_update(of=("self",)).select_related("group").get(pk=claim.pk)
     if claim.user_id == actor.pk:
         raise GroupError(
             f"You cannot decide your own claim of {claim.group.name}: another representative of its "
