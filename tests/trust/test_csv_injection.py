@@ -51,10 +51,17 @@ def _cells(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
-def _assert_neutralised(rows: list[list[str]]) -> None:
+def _download(client, user, url: str) -> list[list[str]]:
+    """The rows of a CSV download as ``user`` sees it, each cell checked for a formula start."""
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    rows = _cells(body.decode())
     for row in rows:
         for cell in row:
             assert cell[:1] not in FORMULA_STARTS, f"{cell!r} would run as a formula"
+    return rows
 
 
 # --- The helper -----------------------------------------------------------------------------------
@@ -93,11 +100,7 @@ def test_the_group_member_list_neutralises_every_cell(client, lowell_group, orga
     users = _members_like_attackers()
     for user in users:
         services.membership_join(user=user, group=lowell_group)
-    client.force_login(organizer)
-    response = client.get(f"/groups/{lowell_group.slug}/members.csv")
-    assert response.status_code == 200
-    rows = _cells(b"".join(response.streaming_content).decode())
-    _assert_neutralised(rows)
+    rows = _download(client, organizer, f"/groups/{lowell_group.slug}/members.csv")
     firsts = {row[0] for row in rows[1:]}
     assert {f"'{start}HYPERLINK({n})" for n, start in enumerate(FORMULA_STARTS)} <= firsts
     assert {f"'{start}1+1-{n}@example.org" for n, start in enumerate(FORMULA_STARTS[:3])} <= {r[2] for r in rows}
@@ -118,12 +121,8 @@ def test_the_event_attendee_list_neutralises_every_cell(client, lowell_group, or
     users = _members_like_attackers()
     for user in users:
         event_services.rsvp_create(event=event, user=user)
-    client.force_login(organizer)
-    response = client.get(f"/events/{event.slug}/attendees.csv")
-    assert response.status_code == 200
-    rows = _cells(response.content.decode())
+    rows = _download(client, organizer, f"/events/{event.slug}/attendees.csv")
     assert len(rows) == len(users) + 1
-    _assert_neutralised(rows)
     names = {row[0] for row in rows[1:]}
     # The full name is "first last" with the ends trimmed, so a leading tab or CR cannot survive it.
     assert {f"'{s}HYPERLINK({n}) {s}cmd|' /C calc'!A0" for n, s in enumerate(FORMULA_STARTS[:4])} <= names
