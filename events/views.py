@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar as pycalendar
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -26,6 +25,7 @@ from events.reminders import MA_TZ, rsvp_from_cant_come_token
 from events.text import render_markdown
 from groups import policy as group_policy
 from groups.models import Group
+from imc.csvsafe import csv_writer
 from imc.pagecache import public_page
 
 PAGE_SIZE = 20
@@ -346,12 +346,11 @@ def attendees_csv(request: HttpRequest, slug: str) -> HttpResponse:
     event = _managed_event(request, slug)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}-attendees.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(["name", "email", "status", "rsvp_at", "attended"])
     for row in event.rsvps.active().select_related("user").order_by("status", "status_changed_at", "pk"):
         attended = "" if row.attended is None else ("yes" if row.attended else "no")
-        name = row.user.get_full_name()
-        # Defuse spreadsheet formulas in person-supplied text.
-        safe_name = "'" + name if name[:1] in ("=", "+", "-", "@") else name
-        writer.writerow([safe_name, row.user.email, row.status, row.status_changed_at.isoformat(), attended])
+        writer.writerow(
+            [row.user.get_full_name(), row.user.email, row.status, row.status_changed_at.isoformat(), attended]
+        )
     return response
