@@ -6,14 +6,21 @@ What is done is recorded in PostgreSQL, never inferred from the broker:
 2. ``newsletter_prepare`` reads the audience in keyset batches and writes one ``Delivery`` per
    recipient (unique on issue and subscriber) and one ``SendChunk`` per few hundred of them.
    Only when every row exists does it queue the chunks: nothing leaves before that.
-3. ``chunk_send`` claims a chunk with a conditional update, renders the issue once, and for each
-   pending delivery re-reads whether the subscriber still receives mail, waits for the global
-   rate limiter, sends over one connection and marks the delivery sent at once.
-4. ``newsletter_sweep`` (beat) starts scheduled issues, queues again the chunks whose worker
-   stopped beating (killed) or whose task the broker lost, and closes finished sends.
+3. ``chunk_send`` claims a chunk with a conditional update that hands it a new fencing token
+   and a lease, renders the issue once, and for each pending delivery re-reads whether the
+   subscriber still receives mail, waits for the global rate limiter, renews its lease and
+   marks the delivery in flight (both conditional: on its token, on the delivery still being
+   pending), sends over one connection and marks the delivery sent at once. A worker whose
+   token is outdated (it stalled past its lease and the chunk was handed on) stops before its
+   next message; a delivery another worker has in flight is never sent.
+4. ``newsletter_sweep`` (beat) starts scheduled issues, queues again the chunks whose lease
+   expired (their worker died or stalled) or whose task the broker lost, and closes finished
+   sends. A chunk that keeps failing, or a message that cannot be built, ends the send in the
+   FAILED state with its reason, instead of a loop.
 
-The trade-off we accept: a worker killed after the server accepted a message but before the
-row was marked sends that one message again. No mail protocol lets us do better.
+The trade-off we accept: a worker killed (or stalled for longer than
+``NEWSLETTER_DELIVERY_INFLIGHT_SECONDS``) after the server accepted a message but before the row
+was marked sends that one message again. No mail protocol lets us do better.
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ import logging
 import secrets
 import smtplib
 import time
+import unicodedata
 from datetime import timedelta
+from email.errors import MessageError
 from email.utils import formatdate
 from html import escape
 from urllib.parse import quote
@@ -32,7 +41,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import sanitize_address
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, Min
 from django.utils import timezone
 
 from accounts.models import User
@@ -62,6 +71,48 @@ MAX_ATTEMPTS = 3
 
 class NotAllowed(ValueError):
     """The issue is not in a state that allows this action."""
+
+
+class NotSendable(NotAllowed):
+    """The issue itself cannot go out as it is (its subject would break the message's headers)."""
+
+
+class SendFailed(Exception):
+    """A problem no retry can fix: the whole send stops in the FAILED state with this reason."""
+
+
+class LeaseLost(Exception):
+    """The chunk was handed to another worker: this one must not send another message for it."""
+
+
+# What building a message raises when its content cannot make a message (a header with a line
+# break, an unencodable part): it would fail the same way on every retry.
+_BUILD_ERRORS = (ValueError, TypeError, LookupError, MessageError)
+_LINE_SEPARATORS = ("\u2028", "\u2029")
+
+
+def subject_problem(subject: str) -> str | None:
+    """Why this subject cannot be a mail header, or None. A line break in a header would end it
+    (or inject others), so Django refuses to build such a message at all."""
+    if any(unicodedata.category(char) == "Cc" or char in _LINE_SEPARATORS for char in subject):
+        return "The subject contains a line break or another control character; remove it and save the issue."
+    return None
+
+
+def _check_sendable(newsletter: Newsletter) -> None:
+    problem = subject_problem(newsletter.subject)
+    if problem is not None:
+        raise NotSendable(problem)
+
+
+def _fail_send(newsletter_id: int, reason: str, *, from_status: tuple[str, ...] = (NewsletterStatus.SENDING,)) -> bool:
+    """Stop a send for good, visibly: workers see the status at their next check and stop."""
+    changed = Newsletter.objects.filter(pk=newsletter_id, status__in=from_status).update(
+        status=NewsletterStatus.FAILED, failure_reason=reason[:500]
+    )
+    if changed:
+        logger.error("Newsletter %s failed: %s", newsletter_id, reason)
+    return bool(changed)
 
 
 def _transition(newsletter: Newsletter, allowed_from: tuple[str, ...], to: str, **fields: object) -> Newsletter:
@@ -157,6 +208,9 @@ class ChunkMessages:
         self.template = None
         self.session: SmtpSession | None = None
         self.prepared_mark = False
+        # The claim this factory sends for: every message first renews its lease.
+        self.chunk_id = 0
+        self.token = 0
         self.envelope_from = sanitize_address(settings.NEWSLETTER_FROM_EMAIL, settings.DEFAULT_CHARSET)
         if isinstance(connection, SmtpBackend):
             self.template = self._template()
@@ -244,6 +298,7 @@ class ChunkMessages:
 
 def newsletter_send_test(*, newsletter: Newsletter, to_user: User) -> None:
     """One copy to the coordinator, through the outbox like any other owed email."""
+    _check_sendable(newsletter)
     issue = rendering.render_issue(newsletter)
     subscriber = Subscriber.objects.filter(email=to_user.email.lower()).first()
     subscriber_id = subscriber.pk if subscriber else None
@@ -276,6 +331,7 @@ def _events_for(newsletter: Newsletter, district_id: int | None, cache: dict) ->
 def newsletter_schedule(*, newsletter: Newsletter, when) -> Newsletter:
     if when <= timezone.now():
         raise NotAllowed("The send time must be in the future.")
+    _check_sendable(newsletter)
     return _transition(
         newsletter, (NewsletterStatus.DRAFT, NewsletterStatus.SCHEDULED), NewsletterStatus.SCHEDULED, scheduled_at=when
     )
@@ -286,6 +342,7 @@ def newsletter_unschedule(*, newsletter: Newsletter) -> Newsletter:
 
 
 def newsletter_send_now(*, newsletter: Newsletter) -> Newsletter:
+    _check_sendable(newsletter)
     with transaction.atomic():
         newsletter = _transition(
             newsletter,
@@ -303,8 +360,15 @@ def newsletter_pause(*, newsletter: Newsletter) -> Newsletter:
 
 
 def newsletter_resume(*, newsletter: Newsletter) -> Newsletter:
+    """Go on with a paused send, or try a failed one again (its chunks' failures start over)."""
+    _check_sendable(newsletter)
     with transaction.atomic():
-        newsletter = _transition(newsletter, (NewsletterStatus.PAUSED,), NewsletterStatus.SENDING)
+        failed = newsletter.status == NewsletterStatus.FAILED
+        newsletter = _transition(
+            newsletter, (NewsletterStatus.PAUSED, NewsletterStatus.FAILED), NewsletterStatus.SENDING, failure_reason=""
+        )
+        if failed:
+            SendChunk.objects.filter(newsletter=newsletter).exclude(status=ChunkStatus.DONE).update(failures=0)
         if newsletter.prepared:
             transaction.on_commit(lambda: _queue_chunks(newsletter.pk))
         else:
@@ -316,7 +380,7 @@ def newsletter_cancel(*, newsletter: Newsletter) -> Newsletter:
     """Nothing more leaves; what was sent stays sent, the rest stays pending in the report."""
     newsletter = _transition(
         newsletter,
-        (NewsletterStatus.SCHEDULED, NewsletterStatus.SENDING, NewsletterStatus.PAUSED),
+        (NewsletterStatus.SCHEDULED, NewsletterStatus.SENDING, NewsletterStatus.PAUSED, NewsletterStatus.FAILED),
         NewsletterStatus.CANCELLED,
     )
     # A worker in the middle of a chunk stops at its next status check and puts it back;
@@ -429,19 +493,64 @@ def _queue_chunks(newsletter_id: int) -> int:
 # --- sending one chunk -------------------------------------------------------------------------
 
 
-def _claim(chunk_id: int) -> SendChunk | None:
-    now = timezone.now()
+def _lease_end():
+    return timezone.now() + timedelta(seconds=settings.NEWSLETTER_CHUNK_LEASE_SECONDS)
+
+
+def _claim(chunk_id: int) -> tuple[SendChunk, int] | None:
+    """The chunk and this claim's fencing token, or None when it is not ours to send."""
+    token = SendChunk.objects.filter(pk=chunk_id, status=ChunkStatus.QUEUED).values_list("token", flat=True).first()
+    if token is None:
+        return None
+    # Conditional on the token read: of two workers claiming at once, one wins, and the winner
+    # knows its token without reading the row again.
     claimed = SendChunk.objects.filter(
-        pk=chunk_id, status=ChunkStatus.QUEUED, newsletter__status=NewsletterStatus.SENDING
-    ).update(status=ChunkStatus.INFLIGHT, heartbeat_at=now, attempts=F("attempts") + 1)
+        pk=chunk_id, status=ChunkStatus.QUEUED, token=token, newsletter__status=NewsletterStatus.SENDING
+    ).update(status=ChunkStatus.INFLIGHT, token=token + 1, lease_until=_lease_end(), attempts=F("attempts") + 1)
     if not claimed:
         return None
-    return SendChunk.objects.select_related("newsletter").get(pk=chunk_id)
+    return SendChunk.objects.select_related("newsletter").get(pk=chunk_id), token + 1
 
 
-def _release(chunk: SendChunk) -> None:
-    SendChunk.objects.filter(pk=chunk.pk, status=ChunkStatus.INFLIGHT).update(
-        status=ChunkStatus.QUEUED, queued_at=timezone.now()
+def _renew(chunk_id: int, token: int) -> bool:
+    """Extend this claim's lease; False if the chunk was handed on meanwhile."""
+    return bool(
+        SendChunk.objects.filter(pk=chunk_id, token=token, status=ChunkStatus.INFLIGHT).update(lease_until=_lease_end())
+    )
+
+
+def _release(chunk_id: int, token: int, *, queued_at=None) -> None:
+    SendChunk.objects.filter(pk=chunk_id, token=token, status=ChunkStatus.INFLIGHT).update(
+        status=ChunkStatus.QUEUED, queued_at=queued_at or timezone.now()
+    )
+
+
+def _record_failure(chunk_id: int, token: int, exc: Exception) -> None:
+    """Put the chunk back for a retry, counting the failure; past the bound the send fails."""
+    failed = SendChunk.objects.filter(pk=chunk_id, token=token, status=ChunkStatus.INFLIGHT).update(
+        status=ChunkStatus.QUEUED,
+        queued_at=timezone.now(),
+        failures=F("failures") + 1,
+        last_error=f"{type(exc).__name__}: {exc}"[:300],
+    )
+    if failed:
+        newsletter_id = SendChunk.objects.filter(pk=chunk_id).values_list("newsletter_id", flat=True).first()
+        _fail_exhausted(newsletter_id)
+
+
+def _fail_exhausted(newsletter_id: int) -> bool:
+    """Fail the send if one of its chunks has failed as often as a chunk may."""
+    worst = (
+        SendChunk.objects.filter(newsletter_id=newsletter_id, failures__gte=settings.NEWSLETTER_CHUNK_MAX_FAILURES)
+        .exclude(status=ChunkStatus.DONE)
+        .values("number", "failures", "last_error")
+        .first()
+    )
+    if worst is None:
+        return False
+    return _fail_send(
+        newsletter_id,
+        f"Part {worst['number'] + 1} of the send failed {worst['failures']} times; last error: {worst['last_error']}",
     )
 
 
@@ -477,13 +586,34 @@ def _message_id(message: EmailMultiAlternatives) -> str:
     return (getattr(status, "message_id", None) or "")[:200] if status is not None else ""
 
 
+_TAKE = "newsletter_delivery_take"
+
+
 def chunk_send(*, chunk_id: int) -> int:
     """Send the pending deliveries of one chunk. Returns how many this call sent."""
-    chunk = _claim(chunk_id)
-    if chunk is None:
+    claim = _claim(chunk_id)
+    if claim is None:
         return 0
+    chunk, token = claim
     newsletter = chunk.newsletter
-    issue = rendering.render_issue(newsletter)
+    # A message of a worker that died (or stalled for this long) with it in flight is presumed
+    # lost and sent again: the one repeat per killed worker we accept. A younger one may still
+    # be on its way: it waits for its owner to record it (see the end of this function).
+    Delivery.objects.filter(
+        newsletter=newsletter,
+        chunk=chunk.number,
+        status=DeliveryStatus.INFLIGHT,
+        inflight_at__lt=timezone.now() - timedelta(seconds=settings.NEWSLETTER_DELIVERY_INFLIGHT_SECONDS),
+    ).update(status=DeliveryStatus.PENDING)
+    try:
+        problem = subject_problem(newsletter.subject)
+        if problem is not None:
+            raise SendFailed(problem)
+        issue = rendering.render_issue(newsletter)
+    except _BUILD_ERRORS as exc:
+        return _stop_failed(chunk.pk, token, newsletter.pk, f"The issue could not be rendered: {exc}")
+    except SendFailed as exc:
+        return _stop_failed(chunk.pk, token, newsletter.pk, str(exc))
     events_cache: dict = {}
     limiter = rate_limiter()
     deliveries = list(
@@ -496,8 +626,8 @@ def chunk_send(*, chunk_id: int) -> int:
     if postgres:
         # Marks are committed per message; not waiting for the WAL flush of each one makes
         # them cheap. Only a crash of the database server itself (not of a worker) could lose
-        # the last few marks, and with them send those messages again. A prepared statement
-        # spares the server parsing and planning the same UPDATE for every message.
+        # the last few marks, and with them send those messages again. Prepared statements
+        # spare the server parsing and planning the same statements for every message.
         with db_connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO OFF")
             cursor.execute("DEALLOCATE ALL")
@@ -506,14 +636,29 @@ def chunk_send(*, chunk_id: int) -> int:
                 f"SET status = '{DeliveryStatus.SENT.value}', sent_at = $2, attempts = attempts + 1, "
                 "provider_message_id = $3 WHERE id = $1"
             )
+            # The lease and the in-flight mark in one round trip: the delivery is taken only
+            # if the lease is still this claim's.
+            cursor.execute(
+                f"PREPARE {_TAKE} (bigint, integer, timestamptz, bigint, timestamptz) AS "
+                f"WITH lease AS (UPDATE {SendChunk._meta.db_table} SET lease_until = $3 "
+                f"WHERE id = $1 AND token = $2 AND status = '{ChunkStatus.INFLIGHT.value}' RETURNING 1), "
+                f"taken AS (UPDATE {Delivery._meta.db_table} SET status = '{DeliveryStatus.INFLIGHT.value}', "
+                f"inflight_at = $5 WHERE id = $4 AND status = '{DeliveryStatus.PENDING.value}' "
+                "AND EXISTS (SELECT 1 FROM lease) RETURNING 1) "
+                "SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM taken)"
+            )
     mail = get_connection()
     factory = None
     sent = 0
     stopped = False
     try:
         mail.open()
-        factory = ChunkMessages(issue, newsletter.pk, mail)
+        try:
+            factory = ChunkMessages(issue, newsletter.pk, mail)
+        except _BUILD_ERRORS as exc:
+            raise SendFailed(f"The message could not be built: {exc}") from exc
         factory.prepared_mark = postgres
+        factory.chunk_id, factory.token = chunk.pk, token
         for start in range(0, len(deliveries), STATUS_BATCH):
             batch = deliveries[start : start + STATUS_BATCH]
             # Re-read, right before sending, who still receives mail and whether the issue is
@@ -522,7 +667,8 @@ def chunk_send(*, chunk_id: int) -> int:
             if status != NewsletterStatus.SENDING:
                 stopped = True
                 break
-            SendChunk.objects.filter(pk=chunk.pk).update(heartbeat_at=timezone.now())
+            if not _renew(chunk.pk, token):
+                raise LeaseLost
             receiving = set(
                 Subscriber.objects.receiving()
                 .filter(pk__in=[d.subscriber_id for d in batch])
@@ -538,14 +684,20 @@ def chunk_send(*, chunk_id: int) -> int:
             for position, delivery in enumerate(todo):
                 if grant == 0:
                     grant = limiter.grant_size(len(todo))
-                    _wait(limiter.reserve(grant), chunk)
+                    _wait(limiter.reserve(grant), chunk.pk, token)
                 grant -= 1
                 # The next recipient's envelope may open with this message, never across the
                 # status check of the next batch.
                 next_to = todo[position + 1].subscriber.email if position + 1 < len(todo) else None
                 sent += _send_one(factory, newsletter, delivery, events_cache, next_to)
-    except Exception:
-        _release(chunk)
+    except LeaseLost:
+        # Stalled past the lease, the chunk is another worker's now: touch nothing of it.
+        logger.warning("Chunk %s was handed on while this worker sent it; it stops here", chunk.pk)
+        return sent
+    except SendFailed as exc:
+        return sent + _stop_failed(chunk.pk, token, newsletter.pk, str(exc))
+    except Exception as exc:
+        _record_failure(chunk.pk, token, exc)
         raise
     finally:
         try:
@@ -557,15 +709,34 @@ def chunk_send(*, chunk_id: int) -> int:
                 with db_connection.cursor() as cursor:
                     cursor.execute("RESET synchronous_commit")
                     cursor.execute(f"DEALLOCATE {_MARK}")
+                    cursor.execute(f"DEALLOCATE {_TAKE}")
     if stopped:
-        _release(chunk)
+        _release(chunk.pk, token)
         return sent
-    _close_chunk(chunk.pk)
+    waiting = Delivery.objects.filter(
+        newsletter=newsletter, chunk=chunk.number, status=DeliveryStatus.INFLIGHT
+    ).aggregate(since=Min("inflight_at"))["since"]
+    if waiting is not None:
+        # Another worker's message may still be on its way (that worker stalled with it in
+        # flight and records it when it wakes up). Rather than hold this worker, the chunk goes
+        # back to the queue, dated so that the sweeper's lost-task rule hands it out again only
+        # when that message is presumed lost.
+        lease, inflight = settings.NEWSLETTER_CHUNK_LEASE_SECONDS, settings.NEWSLETTER_DELIVERY_INFLIGHT_SECONDS
+        _release(chunk.pk, token, queued_at=waiting + timedelta(seconds=inflight - lease))
+        return sent
+    _close_chunk(chunk.pk, token)
     newsletter_maybe_finish(newsletter_id=newsletter.pk)
     return sent
 
 
-def _close_chunk(chunk_id: int) -> None:
+def _stop_failed(chunk_id: int, token: int, newsletter_id: int, reason: str) -> int:
+    """A permanent problem: fail the send at once rather than retry what cannot work."""
+    _fail_send(newsletter_id, reason)
+    _release(chunk_id, token)
+    return 0
+
+
+def _close_chunk(chunk_id: int, token: int) -> None:
     """Mark a chunk done with its counts, read from its few hundred delivery rows."""
     chunk = SendChunk.objects.filter(pk=chunk_id).values("newsletter_id", "number").first()
     counts = dict(
@@ -574,7 +745,7 @@ def _close_chunk(chunk_id: int) -> None:
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
-    SendChunk.objects.filter(pk=chunk_id, status=ChunkStatus.INFLIGHT).update(
+    SendChunk.objects.filter(pk=chunk_id, token=token, status=ChunkStatus.INFLIGHT).update(
         status=ChunkStatus.DONE,
         done_at=timezone.now(),
         sent_count=counts.get(DeliveryStatus.SENT, 0),
@@ -583,34 +754,70 @@ def _close_chunk(chunk_id: int) -> None:
     )
 
 
-def _wait(seconds: float, chunk: SendChunk) -> None:
-    """Sleep for the rate limiter, beating the chunk's heart so the sweeper leaves it alone."""
+def _wait(seconds: float, chunk_id: int, token: int) -> None:
+    """Sleep for the rate limiter, renewing the lease well within its term."""
+    step_max = max(0.2, settings.NEWSLETTER_CHUNK_LEASE_SECONDS / 3)
     while seconds > 0:
-        step = min(seconds, 5.0)
+        step = min(seconds, step_max)
         time.sleep(step)
         seconds -= step
-        if seconds > 0:
-            SendChunk.objects.filter(pk=chunk.pk).update(heartbeat_at=timezone.now())
+        if not _renew(chunk_id, token):
+            raise LeaseLost
+
+
+def _take(factory: ChunkMessages, delivery_id: int) -> bool:
+    """Renew the lease and mark the delivery in flight. False if someone else has (or had) it
+    in hand; raises ``LeaseLost`` if the chunk is no longer this worker's."""
+    now = timezone.now()
+    if factory.prepared_mark:
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                f"EXECUTE {_TAKE} (%s, %s, %s, %s, %s)",
+                [factory.chunk_id, factory.token, _lease_end(), delivery_id, now],
+            )
+            leased, taken = cursor.fetchone()
+    else:
+        leased = _renew(factory.chunk_id, factory.token)
+        taken = leased and Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.INFLIGHT, inflight_at=now
+        )
+    if not leased:
+        raise LeaseLost
+    return bool(taken)
 
 
 def _send_one(
     factory: ChunkMessages, newsletter: Newsletter, delivery: Delivery, events_cache: dict, next_to: str | None
 ) -> int:
     subscriber = delivery.subscriber
-    message = factory.make(
-        to=subscriber.email,
-        name=subscriber.name,
-        subscriber_id=delivery.subscriber_id,
-        delivery_id=delivery.pk,
-        events=_events_for(newsletter, subscriber.district_id, events_cache),
-    )
+    try:
+        message = factory.make(
+            to=subscriber.email,
+            name=subscriber.name,
+            subscriber_id=delivery.subscriber_id,
+            delivery_id=delivery.pk,
+            events=_events_for(newsletter, subscriber.district_id, events_cache),
+        )
+        if not isinstance(message, PrerenderedEmail):
+            message.message()  # built here, where a failure is known to be the message's own
+    except _BUILD_ERRORS as exc:
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.FAILED, error=f"The message could not be built: {exc}"[:300]
+        )
+        factory.abandon()  # an envelope opened ahead for this recipient must not take the next
+        return 0
+    if not _take(factory, delivery.pk):
+        factory.abandon()
+        return 0
     try:
         factory.send(message, next_to)
     except Exception as exc:
         refusal = _permanent_refusal(exc, subscriber.email)
         if refusal is None and delivery.attempts + 1 < MAX_ATTEMPTS:
             # A connection problem: try the rest of the chunk later on a fresh connection.
-            Delivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1, error=str(exc)[:300])
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=DeliveryStatus.PENDING, attempts=F("attempts") + 1, error=str(exc)[:300]
+            )
             raise
         Delivery.objects.filter(pk=delivery.pk).update(
             status=DeliveryStatus.FAILED, attempts=F("attempts") + 1, error=(refusal or str(exc))[:300]
@@ -626,6 +833,7 @@ def _send_one(
         subscriber_suppress(email=subscriber.email, reason=SuppressionReason.REFUSED, detail=refusal)
         return 0
     # The mark that matters most: one short statement, committed as soon as the server accepted.
+    # Whoever holds the chunk now, the message went: the mark records a fact, not a claim.
     with db_connection.cursor() as cursor:
         if factory.prepared_mark:
             cursor.execute(f"EXECUTE {_MARK} (%s, %s, %s)", [delivery.pk, timezone.now(), _message_id(message)])
@@ -653,16 +861,19 @@ def newsletter_maybe_finish(*, newsletter_id: int) -> bool:
 
 
 def newsletter_sweep(*, now=None) -> dict[str, int]:
-    """Start due scheduled issues; recover chunks whose worker died or whose task was lost."""
+    """Start due scheduled issues; recover chunks whose lease expired or whose task was lost."""
     from newsletter.tasks import send_chunk
 
     now = now or timezone.now()
-    stale = now - timedelta(seconds=settings.NEWSLETTER_CHUNK_STALE_SECONDS)
-    report = {"started": 0, "requeued": 0, "prepared": 0}
+    stale = now - timedelta(seconds=settings.NEWSLETTER_CHUNK_LEASE_SECONDS)
+    report = {"started": 0, "requeued": 0, "prepared": 0, "failed": 0}
     for newsletter in Newsletter.objects.filter(status=NewsletterStatus.SCHEDULED, scheduled_at__lte=now):
         try:
             newsletter_send_now(newsletter=newsletter)
             report["started"] += 1
+        except NotSendable as exc:
+            # Nobody is at the button to read the refusal: the issue shows it as its failure.
+            report["failed"] += _fail_send(newsletter.pk, str(exc), from_status=(NewsletterStatus.SCHEDULED,))
         except NotAllowed:
             continue
     sending = list(
@@ -674,10 +885,20 @@ def newsletter_sweep(*, now=None) -> dict[str, int]:
                 _queue_prepare(newsletter_id)
                 report["prepared"] += 1
             continue
-        # A chunk whose worker stopped beating (killed mid-chunk) goes back to the queue.
-        SendChunk.objects.filter(
-            newsletter_id=newsletter_id, status=ChunkStatus.INFLIGHT, heartbeat_at__lt=stale
-        ).update(status=ChunkStatus.QUEUED, queued_at=now - timedelta(days=1))
+        # A chunk whose lease expired (its worker was killed, or stalled) goes back to the
+        # queue. Its owner renews the lease before every message, so a slow server alone never
+        # lets it expire; a stalled owner that wakes up finds its token outdated and stops.
+        expired = SendChunk.objects.filter(
+            newsletter_id=newsletter_id, status=ChunkStatus.INFLIGHT, lease_until__lt=now
+        ).update(
+            status=ChunkStatus.QUEUED,
+            queued_at=now - timedelta(days=1),
+            failures=F("failures") + 1,
+            last_error="Its worker stopped renewing its lease (killed or stalled).",
+        )
+        if expired and _fail_exhausted(newsletter_id):
+            report["failed"] += 1
+            continue
         lost = list(
             SendChunk.objects.filter(newsletter_id=newsletter_id, status=ChunkStatus.QUEUED, queued_at__lt=stale)
             .order_by("number")

@@ -33,7 +33,11 @@ WORKER_ENV = {"NEWSLETTER_RATE_PER_SECOND": "500", "NEWSLETTER_CHUNK_SIZE": "200
 # A short lease, so that the sweeper hands a chunk on within seconds, and an in-flight message
 # presumed lost after some more: the worker's own settings, read from its environment.
 LEASE_SECONDS = 3
-LEASE_ENV = {**WORKER_ENV, "NEWSLETTER_CHUNK_LEASE_SECONDS": str(LEASE_SECONDS), "NEWSLETTER_DELIVERY_INFLIGHT_SECONDS": "20"}
+LEASE_ENV = {
+    **WORKER_ENV,
+    "NEWSLETTER_CHUNK_LEASE_SECONDS": str(LEASE_SECONDS),
+    "NEWSLETTER_DELIVERY_INFLIGHT_SECONDS": "20",
+}
 
 
 def _readers(count: int) -> list[str]:
@@ -184,7 +188,6 @@ def test_a_slow_smtp_server_with_two_workers_and_a_short_lease_sends_each_reader
     second worker while its owner is still sending."""
     sink = slow_smtp_server
     settings.NEWSLETTER_CHUNK_LEASE_SECONDS = LEASE_SECONDS
-    settings.NEWSLETTER_CHUNK_STALE_SECONDS = LEASE_SECONDS  # the setting's name before leases
     readers = _readers(16)
     for _ in range(2):
         worker_factory(sink, extra_env=LEASE_ENV)
@@ -209,7 +212,6 @@ def test_a_worker_stopped_past_its_lease_sends_nothing_more_once_it_resumes(
     send another message, and the one it had in flight must neither be sent again nor lost."""
     sink = sluggish_smtp_server
     settings.NEWSLETTER_CHUNK_LEASE_SECONDS = LEASE_SECONDS
-    settings.NEWSLETTER_CHUNK_STALE_SECONDS = LEASE_SECONDS  # the setting's name before leases
     readers = _readers(30)
     first = worker_factory(sink, extra_env=LEASE_ENV)
     newsletter = compose("A stalled worker")

@@ -296,7 +296,9 @@ def test_the_sweeper_requeues_a_chunk_whose_worker_died(bob, carol, django_captu
     newsletter = _prepared(compose(), django_capture_on_commit_callbacks)
     chunk = SendChunk.objects.get(newsletter=newsletter)
     # A worker claimed it, sent to Bob, and was killed.
-    SendChunk.objects.filter(pk=chunk.pk).update(status=ChunkStatus.INFLIGHT, heartbeat_at=timezone.now())
+    SendChunk.objects.filter(pk=chunk.pk).update(
+        status=ChunkStatus.INFLIGHT, lease_until=timezone.now() + timezone.timedelta(minutes=2)
+    )
     Delivery.objects.filter(subscriber=bob).update(status=DeliveryStatus.SENT, sent_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
         services.newsletter_sweep()  # its heartbeat is fresh: left alone
