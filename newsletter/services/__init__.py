@@ -4,6 +4,7 @@ from newsletter.services.bounces import tracking_event_record
 from newsletter.services.compose import newsletter_save
 from newsletter.services.sending import (
     NotAllowed,
+    NotSendable,
     chunk_send,
     newsletter_cancel,
     newsletter_maybe_finish,
@@ -27,6 +28,7 @@ from newsletter.services.subscribers import (
 
 __all__ = [
     "NotAllowed",
+    "NotSendable",
     "chunk_send",
     "newsletter_cancel",
     "newsletter_maybe_finish",
