@@ -129,7 +129,6 @@ def progress_json(request: HttpRequest, pk: int) -> JsonResponse:
         {
             "status": newsletter.status,
             "status_label": newsletter.get_status_display(),
-            "failure_reason": newsletter.failure_reason,
             **selectors.progress(newsletter).as_dict(),
         }
     )

@@ -202,6 +202,7 @@ def test_a_slow_smtp_server_with_two_workers_and_a_short_lease_sends_each_reader
     copies = _copies(sink)
     assert sent, f"not finished: {Counter(Delivery.objects.values_list('status', flat=True))}"
     assert copies == dict.fromkeys(readers, 1), f"{sum(copies.values())} copies for {len(readers)} readers: {copies}"
+    assert SendChunk.objects.get(newsletter=newsletter).attempts == 1  # never handed on
 
 
 def test_a_worker_stopped_past_its_lease_sends_nothing_more_once_it_resumes(
@@ -235,3 +236,4 @@ def test_a_worker_stopped_past_its_lease_sends_nothing_more_once_it_resumes(
     copies = _copies(sink)
     assert sent, f"not finished: {Counter(Delivery.objects.values_list('status', flat=True))}"
     assert copies == dict.fromkeys(readers, 1), f"{sum(copies.values())} copies for {len(readers)} readers: {copies}"
+    assert "was handed on while this worker sent it" in first.log()  # it woke up and stopped

@@ -650,7 +650,7 @@ def test_the_staff_pages_show_a_failed_send_and_its_reason(staff_client, client)
     assert "The send stopped." in page and reason in page and "Try again" in page
     assert reason in staff_client.get("/newsletter/staff/").content.decode()
     assert reason in staff_client.get("/admin/newsletter/newsletter/").content.decode()
-    assert staff_client.get(f"/newsletter/staff/{newsletter.pk}/progress.json").json()["failure_reason"] == reason
+    assert staff_client.get(f"/newsletter/staff/{newsletter.pk}/progress.json").json()["status"] == "failed"
     assert reason not in client.get(f"/newsletter/staff/{newsletter.pk}/").content.decode()  # an outsider
 
 
