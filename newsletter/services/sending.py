@@ -208,6 +208,9 @@ class ChunkMessages:
         self.template = None
         self.session: SmtpSession | None = None
         self.prepared_mark = False
+        # PostgreSQL's prepared statements of this claim (named per claim, so that no two chunk
+        # sends on one connection, as in a test that runs a takeover in-process, share one).
+        self.mark_statement = self.take_statement = ""
         # The claim this factory sends for: every message first renews its lease.
         self.chunk_id = 0
         self.token = 0
@@ -623,6 +626,7 @@ def chunk_send(*, chunk_id: int) -> int:
         .order_by("pk")
     )
     postgres = db_connection.vendor == "postgresql"
+    mark_statement, take_statement = f"{_MARK}_{chunk.pk}_{token}", f"{_TAKE}_{chunk.pk}_{token}"
     if postgres:
         # Marks are committed per message; not waiting for the WAL flush of each one makes
         # them cheap. Only a crash of the database server itself (not of a worker) could lose
@@ -630,16 +634,15 @@ def chunk_send(*, chunk_id: int) -> int:
         # spare the server parsing and planning the same statements for every message.
         with db_connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO OFF")
-            cursor.execute("DEALLOCATE ALL")
             cursor.execute(
-                f"PREPARE {_MARK} (bigint, timestamptz, varchar) AS UPDATE {Delivery._meta.db_table} "
+                f"PREPARE {mark_statement} (bigint, timestamptz, varchar) AS UPDATE {Delivery._meta.db_table} "
                 f"SET status = '{DeliveryStatus.SENT.value}', sent_at = $2, attempts = attempts + 1, "
                 "provider_message_id = $3 WHERE id = $1"
             )
             # The lease and the in-flight mark in one round trip: the delivery is taken only
             # if the lease is still this claim's.
             cursor.execute(
-                f"PREPARE {_TAKE} (bigint, integer, timestamptz, bigint, timestamptz) AS "
+                f"PREPARE {take_statement} (bigint, integer, timestamptz, bigint, timestamptz) AS "
                 f"WITH lease AS (UPDATE {SendChunk._meta.db_table} SET lease_until = $3 "
                 f"WHERE id = $1 AND token = $2 AND status = '{ChunkStatus.INFLIGHT.value}' RETURNING 1), "
                 f"taken AS (UPDATE {Delivery._meta.db_table} SET status = '{DeliveryStatus.INFLIGHT.value}', "
@@ -658,6 +661,7 @@ def chunk_send(*, chunk_id: int) -> int:
         except _BUILD_ERRORS as exc:
             raise SendFailed(f"The message could not be built: {exc}") from exc
         factory.prepared_mark = postgres
+        factory.mark_statement, factory.take_statement = mark_statement, take_statement
         factory.chunk_id, factory.token = chunk.pk, token
         for start in range(0, len(deliveries), STATUS_BATCH):
             batch = deliveries[start : start + STATUS_BATCH]
@@ -708,8 +712,8 @@ def chunk_send(*, chunk_id: int) -> int:
             if postgres:
                 with db_connection.cursor() as cursor:
                     cursor.execute("RESET synchronous_commit")
-                    cursor.execute(f"DEALLOCATE {_MARK}")
-                    cursor.execute(f"DEALLOCATE {_TAKE}")
+                    cursor.execute(f"DEALLOCATE {mark_statement}")
+                    cursor.execute(f"DEALLOCATE {take_statement}")
     if stopped:
         _release(chunk.pk, token)
         return sent
@@ -772,7 +776,7 @@ def _take(factory: ChunkMessages, delivery_id: int) -> bool:
     if factory.prepared_mark:
         with db_connection.cursor() as cursor:
             cursor.execute(
-                f"EXECUTE {_TAKE} (%s, %s, %s, %s, %s)",
+                f"EXECUTE {factory.take_statement} (%s, %s, %s, %s, %s)",
                 [factory.chunk_id, factory.token, _lease_end(), delivery_id, now],
             )
             leased, taken = cursor.fetchone()
@@ -836,7 +840,9 @@ def _send_one(
     # Whoever holds the chunk now, the message went: the mark records a fact, not a claim.
     with db_connection.cursor() as cursor:
         if factory.prepared_mark:
-            cursor.execute(f"EXECUTE {_MARK} (%s, %s, %s)", [delivery.pk, timezone.now(), _message_id(message)])
+            cursor.execute(
+                f"EXECUTE {factory.mark_statement} (%s, %s, %s)", [delivery.pk, timezone.now(), _message_id(message)]
+            )
         else:
             cursor.execute(
                 f"UPDATE {Delivery._meta.db_table} SET status = %s, sent_at = %s, attempts = attempts + 1, "
