@@ -107,20 +107,8 @@ def test_a_send_to_2000_survives_a_killed_worker_everyone_once_unsubscribed_nobo
     worker_factory, pipelining_smtp_server, settings
 ):
     smtp_server = pipelining_smtp_server
-    settings.NEWSLETTER_CHUNK_LEASE_SECONDS = 3
-    now = timezone.now()
-    Subscriber.objects.bulk_create(
-        [
-            Subscriber(
-                email=f"reader{n:04}@example.org",
-                status=S.CONFIRMED,
-                consent_at=now,
-                consent_source=ConsentSource.IMPORT,
-                confirmed_at=now,
-            )
-            for n in range(2000)
-        ]
-    )
+    settings.NEWSLETTER_CHUNK_LEASE_SECONDS = LEASE_SECONDS
+    readers = _readers(2000)
     worker = worker_factory(smtp_server, extra_env=LEASE_ENV)
     newsletter = compose("Two thousand")
     services.newsletter_send_now(newsletter=newsletter)  # after commit: prepare, then the chunks
@@ -151,7 +139,7 @@ def test_a_send_to_2000_survives_a_killed_worker_everyone_once_unsubscribed_nobo
     with smtp_server.lock:
         messages = list(smtp_server.messages)
     counts = Counter(address for m in messages for address in m.recipients)
-    expected = {f"reader{n:04}@example.org" for n in range(2000)} - unsubscribed
+    expected = set(readers) - unsubscribed
     assert expected <= set(counts), f"missing: {sorted(expected - set(counts))[:10]}"
     repeats = {address: n for address, n in counts.items() if n > 1}
     assert sum(n - 1 for n in repeats.values()) <= 1, f"more than one repeat for one kill: {repeats}"

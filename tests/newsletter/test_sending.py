@@ -565,6 +565,14 @@ def test_a_subject_with_a_line_break_or_control_character_is_refused_before_anyt
     assert not Delivery.objects.exists()
 
 
+def _assert_failed(newsletter: Newsletter, reason: str) -> None:
+    """The send stopped visibly, with its reason, and nothing left."""
+    newsletter.refresh_from_db()
+    assert newsletter.status == NewsletterStatus.FAILED
+    assert reason in newsletter.failure_reason
+    assert mail.outbox == []
+
+
 def test_a_send_whose_message_cannot_be_built_fails_with_its_reason_instead_of_looping(
     bob, carol, django_capture_on_commit_callbacks
 ):
@@ -573,10 +581,7 @@ def test_a_send_whose_message_cannot_be_built_fails_with_its_reason_instead_of_l
     Newsletter.objects.filter(pk=newsletter.pk).update(subject="Broken\r\nsubject")
     with django_capture_on_commit_callbacks(execute=True):
         services.newsletter_sweep(now=timezone.now() + timezone.timedelta(minutes=5))
-    newsletter.refresh_from_db()
-    assert newsletter.status == NewsletterStatus.FAILED
-    assert "line break" in newsletter.failure_reason
-    assert mail.outbox == []
+    _assert_failed(newsletter, "line break")
     with django_capture_on_commit_callbacks(execute=True):
         report = services.newsletter_sweep(now=timezone.now() + timezone.timedelta(minutes=10))
     assert report["requeued"] == 0  # no loop: a failed send is left alone
@@ -595,9 +600,7 @@ def test_a_render_error_is_permanent_and_fails_the_send(bob, monkeypatch, django
     monkeypatch.setattr(rendering, "render_issue", broken)
     chunk = SendChunk.objects.get(newsletter=newsletter)
     assert services.chunk_send(chunk_id=chunk.pk) == 0
-    newsletter.refresh_from_db()
-    assert newsletter.status == NewsletterStatus.FAILED
-    assert "unknown template variable" in newsletter.failure_reason
+    _assert_failed(newsletter, "unknown template variable")
 
 
 def test_a_scheduled_issue_whose_subject_cannot_be_sent_fails_visibly_at_its_time(
@@ -608,10 +611,7 @@ def test_a_scheduled_issue_whose_subject_cannot_be_sent_fails_visibly_at_its_tim
     Newsletter.objects.filter(pk=newsletter.pk).update(subject="Broken\nsubject")
     with django_capture_on_commit_callbacks(execute=True):
         services.newsletter_sweep(now=timezone.now() + timezone.timedelta(minutes=10))
-    newsletter.refresh_from_db()
-    assert newsletter.status == NewsletterStatus.FAILED
-    assert "line break" in newsletter.failure_reason
-    assert mail.outbox == []
+    _assert_failed(newsletter, "line break")
 
 
 class DownBackend(LocmemBackend):
