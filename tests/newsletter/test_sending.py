@@ -481,21 +481,21 @@ def test_a_worker_whose_chunk_was_handed_on_sends_nothing_more_and_nobody_gets_t
 def test_a_stale_token_sends_nothing(bob, carol, django_capture_on_commit_callbacks):
     newsletter = _prepared(compose(), django_capture_on_commit_callbacks)
     chunk = SendChunk.objects.get(newsletter=newsletter)
-    from newsletter.services import sending
+    from newsletter.services import chunks
 
-    first, first_token = sending._claim(chunk.pk)
+    first, first_token = chunks._claim(chunk.pk)
     # Handed on (lease expired) and claimed again by another worker.
     SendChunk.objects.filter(pk=chunk.pk).update(status=ChunkStatus.QUEUED)
-    _, second_token = sending._claim(chunk.pk)
+    _, second_token = chunks._claim(chunk.pk)
     assert second_token == first_token + 1
-    factory = sending.ChunkMessages(sending.rendering.render_issue(newsletter), newsletter.pk, None)
+    factory = chunks.ChunkMessages(chunks.rendering.render_issue(newsletter), newsletter.pk, None)
     factory.chunk_id, factory.token = chunk.pk, first_token
     delivery = Delivery.objects.select_related("subscriber").get(subscriber=bob)
-    with pytest.raises(sending.LeaseLost):
-        sending._send_one(factory, newsletter, delivery, {}, None)
+    with pytest.raises(chunks.LeaseLost):
+        chunks._send_one(factory, newsletter, delivery, {}, None)
     assert mail.outbox == []
     assert Delivery.objects.get(subscriber=bob).status == DeliveryStatus.PENDING
-    assert not sending._renew(chunk.pk, first_token) and sending._renew(chunk.pk, second_token)
+    assert not chunks._renew(chunk.pk, first_token) and chunks._renew(chunk.pk, second_token)
 
 
 def test_a_message_another_worker_has_in_flight_waits_for_it_and_is_sent_again_only_once_presumed_lost(
