@@ -202,11 +202,12 @@ def test_a_worker_stopped_past_its_lease_sends_nothing_more_once_it_resumes(
     sink = sluggish_smtp_server
     settings.NEWSLETTER_CHUNK_LEASE_SECONDS = LEASE_SECONDS
     readers = _readers(30)
-    first = worker_factory(sink, extra_env=LEASE_ENV)
+    workers = [worker_factory(sink, extra_env=LEASE_ENV) for _ in range(2)]
     newsletter = compose("A stalled worker")
     services.newsletter_send_now(newsletter=newsletter)
-    assert _wait_until(lambda: len(sink.messages) >= 2, timeout=60), first.log()[-3000:]
-    second = worker_factory(sink, extra_env=LEASE_ENV)
+    assert _wait_until(lambda: len(sink.messages) >= 2, timeout=60), workers[0].log()[-3000:]
+    [first] = [worker for worker in workers if "newsletter.tasks.send_chunk[" in worker.log()]
+    [second] = [worker for worker in workers if worker is not first]
     first.pause()
     chunk = SendChunk.objects.get(newsletter=newsletter)
     claims, received_at_pause = chunk.attempts, len(sink.messages)
