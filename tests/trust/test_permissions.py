@@ -868,3 +868,30 @@ def test_no_address_routes_to_djangos_unchecked_shortcut():
                 yield entry.callback
 
     assert not [cb for cb in callbacks(get_resolver()) if getattr(cb, "__wrapped__", cb) is shortcut or cb is shortcut]
+
+
+def test_the_view_on_site_button_shows_only_where_it_opens_the_page(
+    rep_ma3, coordinator, staff_client_factory, lowell_group
+):
+    """Reps moderate their district's draft events but do not see them on the site (only the
+    people who run an event do): the change page offers no link that would be a 404."""
+    from events.models import Event, EventStatus
+
+    start = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    draft = Event.objects.create(
+        slug="draft-ma3-meeting", title="Draft meeting", host_group=lowell_group, starts_at=start,
+        ends_at=start + timedelta(hours=1), town=lowell_group.home_town, district=lowell_group.district,
+        status=EventStatus.DRAFT,
+    )  # fmt: skip
+    shortcut = reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(Event).pk, draft.pk])
+    group_shortcut = reverse(
+        "admin:view_on_site", args=[ContentType.objects.get_for_model(lowell_group).pk, lowell_group.pk]
+    )
+    rep, coord = staff_client_factory(rep_ma3), staff_client_factory(coordinator)
+
+    page = rep.get(reverse("admin:events_event_change", args=[draft.pk])).content.decode()
+    assert "Draft meeting" in page and shortcut not in page and "View on site" not in page
+    page = coord.get(reverse("admin:events_event_change", args=[draft.pk])).content.decode()
+    assert shortcut in page and "View on site" in page  # control: the page can show it
+    page = rep.get(reverse("admin:groups_group_change", args=[lowell_group.pk])).content.decode()
+    assert group_shortcut in page
