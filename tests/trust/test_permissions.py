@@ -779,7 +779,8 @@ def test_view_on_site_opens_only_the_pages_each_member_of_the_cast_may_see_for_e
     draft_event = Event.objects.create(
         slug="unannounced-ma5-action", title="Unannounced action", host_group=world.other_group,
         starts_at=start, ends_at=start + timedelta(hours=1), town=ma5_town, district=ma5_town.primary_district,
-        status=EventStatus.DRAFT, join_url="https://meet.example/secret-room", created_by=world.users["other_organizer"],
+        status=EventStatus.DRAFT, join_url="https://meet.example/secret-room",
+        created_by=world.users["other_organizer"],
     )  # fmt: skip
     draft_issue = newsletter_services.newsletter_save(
         by=coordinator, subject="Embargoed plans", preheader="", body_markdown="Soon.", audience_all=True,
