@@ -12,10 +12,11 @@ it, ours and the installed apps' alike (``admin.site`` is this site: see ``imc.a
 
 2. A changelist's query string that the database cannot take is an invalid lookup, answered the
    way Django answers any other: a redirect to the bare changelist with ``?e=1``. NUL characters
-   (PostgreSQL refuses them in every string, so each text filter and the search box gave a 500
-   there) and dates past Python's (the date hierarchy's ``?starts_at__year=9999`` asks for the
-   year 10000) are the two kinds seen. The site's own pages treat a NUL as text that matches
-   nothing (tests/trust/test_fuzz_inputs.py), so this is the admin's rule, not a portal-wide 400.
+   (PostgreSQL refuses them in every string, so each text filter gave a 500 there), whole
+   numbers past 64 bits (SQLite overflows at such an id) and dates past Python's (the date
+   hierarchy's ``?starts_at__year=9999`` asks for the year 10000) are the kinds seen. The site's
+   own pages treat a NUL as text that matches nothing (tests/trust/test_fuzz_inputs.py), so this
+   is the admin's rule, not a portal-wide 400. The autocomplete finds nothing for a NUL.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Model
@@ -34,18 +35,35 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path
 
 NUL = "\x00"
+BIGGEST_ID = 2**63 - 1
 
 
-def _has_nul(request: HttpRequest) -> bool:
-    return any(NUL in key or any(NUL in v for v in values) for key, values in request.GET.lists())
+def _past_64_bits(value: str) -> bool:
+    """A whole number no integer column holds (SQLite raises OverflowError at such an id)."""
+    try:
+        return abs(int(value)) > BIGGEST_ID
+    except ValueError:  # not a number, or one with more digits than Python converts
+        return value.strip().lstrip("+-").isdigit()
+
+
+def unusable_query(request: HttpRequest) -> str | None:
+    """Why the database cannot take this query string, or None."""
+    for key, values in request.GET.lists():
+        if NUL in key or any(NUL in v for v in values):
+            return "A NUL character in the query string"
+        # Search terms are text (digits included); every other value may meet an id column.
+        if key != SEARCH_VAR and any(_past_64_bits(part) for v in values for part in v.split(",")):
+            return f"{key}: a number past 64 bits"
+    return None
 
 
 class GuardedChangeList:
     """Mixed into each admin's own ChangeList class (see ``PortalModelAdmin.get_changelist``)."""
 
     def get_queryset(self, request: HttpRequest, exclude_parameters=None):
-        if _has_nul(request):
-            raise IncorrectLookupParameters("A NUL character in the query string")
+        problem = unusable_query(request)
+        if problem:
+            raise IncorrectLookupParameters(problem)
         return super().get_queryset(request, exclude_parameters)
 
     def get_filters(self, request: HttpRequest):
