@@ -148,3 +148,16 @@ def test_the_admins_search_suggestions_take_a_nul(superuser, staff_client_factor
     assert response.status_code == 200 and response.json()["results"] == []
     response = client.get("/admin/autocomplete/", params | {"term": "Lowel"})
     assert [r["text"] for r in response.json()["results"]] == ["Lowell"]  # control: the search finds
+
+
+def test_good_filters_still_filter(rep_ma3, lowell_group, staff_client_factory):
+    """Control: the guard refuses what the database cannot take, not ordinary filters."""
+    client = staff_client_factory(rep_ma3)
+    district = lowell_group.district_id
+    for params in ({"status__exact": "approved"}, {"q": "Lowell"}, {"district": str(district)}, {"q": "01852"}):
+        response = client.get("/admin/groups/group/", params)
+        assert response.status_code == 200, params
+        names = [g.name for g in response.context["cl"].result_list]
+        assert names == (["Lowell Indivisible"] if params != {"q": "01852"} else []), params
+    response = client.get("/admin/events/event/", {"starts_at__year": "2026", "starts_at__month": "2"})
+    assert response.status_code == 200
