@@ -33,7 +33,7 @@ COALITION_POSTAL_ADDRESS = env_str(
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "imc.apps.PortalAdminConfig",  # django.contrib.admin, with the portal's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
