@@ -2,9 +2,10 @@ from django import forms
 
 from accounts.models import User
 from districts.forms import PlaceField
+from imc.forms import Form, ModelForm
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(ModelForm):
     home = PlaceField(
         label="Home town or ZIP code",
         required=False,
@@ -22,7 +23,7 @@ class ProfileForm(forms.ModelForm):
             self.fields["home"].initial = self.instance.home_town.name
 
 
-class AccountDeleteForm(forms.Form):
+class AccountDeleteForm(Form):
     password = forms.CharField(
         label="Your password",
         strip=False,

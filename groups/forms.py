@@ -6,12 +6,12 @@ from districts.models import Town
 from groups.models import Group
 from groups.selectors import DirectoryFilters
 from groups.services import GroupDetails
-from imc.forms import ModelMultipleChoiceField
+from imc.forms import Form, ModelMultipleChoiceField
 
 MAX_TOWNS = 40
 
 
-class DirectoryFilterForm(forms.Form):
+class DirectoryFilterForm(Form):
     q = forms.CharField(label="Search", required=False, max_length=100)
     town = forms.CharField(label="Town", required=False, max_length=100)
     zip = forms.CharField(label="ZIP code", required=False, max_length=10)
@@ -29,7 +29,7 @@ class DirectoryFilterForm(forms.Form):
         )
 
 
-class GroupForm(forms.Form):
+class GroupForm(Form):
     """What a member fills in to list a group, and an organizer to edit it."""
 
     name = forms.CharField(max_length=120)
@@ -107,7 +107,7 @@ class GroupForm(forms.Form):
         )
 
 
-class ContactForm(forms.Form):
+class ContactForm(Form):
     name = forms.CharField(label="Your name", max_length=120)
     email = forms.EmailField(label="Your email", help_text="The organizers reply to this address.")
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
@@ -119,7 +119,7 @@ class ContactForm(forms.Form):
             self.fields["email"].initial = user.email
 
 
-class ClaimForm(forms.Form):
+class ClaimForm(Form):
     message = forms.CharField(
         label="Why you should organize it",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -128,7 +128,7 @@ class ClaimForm(forms.Form):
     )
 
 
-class VolunteerForm(forms.Form):
+class VolunteerForm(Form):
     message = forms.CharField(
         label="What you would like to help with (optional)",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -137,7 +137,7 @@ class VolunteerForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=2000,
