@@ -5,85 +5,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('districts', '0001_initial'),
+        ("districts", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='boardseat',
-            name='bio',
-            field=models.TextField(blank=True, help_text='Public biography shown on the district page.', validators=[imc.validators.validate_multi_line]),
+            model_name="boardseat",
+            name="bio",
+            field=models.TextField(
+                blank=True,
+                help_text="Public biography shown on the district page.",
+                validators=[imc.validators.validate_multi_line],
+            ),
         ),
         migrations.AlterField(
-            model_name='boardseat',
-            name='display_name',
+            model_name="boardseat",
+            name="display_name",
             field=models.CharField(max_length=120, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='district',
-            name='description',
+            model_name="district",
+            name="description",
             field=models.TextField(blank=True, validators=[imc.validators.validate_multi_line]),
         ),
         migrations.AlterField(
-            model_name='district',
-            name='major_towns',
+            model_name="district",
+            name="major_towns",
             field=models.CharField(blank=True, max_length=300, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='district',
-            name='name',
+            model_name="district",
+            name="name",
             field=models.CharField(max_length=100, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='team',
-            name='description',
+            model_name="team",
+            name="description",
             field=models.TextField(blank=True, validators=[imc.validators.validate_multi_line]),
         ),
         migrations.AlterField(
-            model_name='team',
-            name='how_to_help',
+            model_name="team",
+            name="how_to_help",
             field=models.TextField(blank=True, validators=[imc.validators.validate_multi_line]),
         ),
         migrations.AlterField(
-            model_name='team',
-            name='name',
+            model_name="team",
+            name="name",
             field=models.CharField(max_length=120, unique=True, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='town',
-            name='county',
+            model_name="town",
+            name="county",
             field=models.CharField(max_length=50, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='town',
-            name='municipality_type',
-            field=models.CharField(default='town', max_length=10, validators=[imc.validators.validate_single_line]),
+            model_name="town",
+            name="municipality_type",
+            field=models.CharField(default="town", max_length=10, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='town',
-            name='name',
+            model_name="town",
+            name="name",
             field=models.CharField(max_length=100, unique=True, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='townalias',
-            name='name',
+            model_name="townalias",
+            name="name",
             field=models.CharField(db_index=True, max_length=100, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='zipcode',
-            name='code',
+            model_name="zipcode",
+            name="code",
             field=models.CharField(max_length=5, unique=True, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='zipcode',
-            name='usps_city',
+            model_name="zipcode",
+            name="usps_city",
             field=models.CharField(max_length=100, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='zipcode',
-            name='zip_type',
-            field=models.CharField(default='STANDARD', max_length=10, validators=[imc.validators.validate_single_line]),
+            model_name="zipcode",
+            name="zip_type",
+            field=models.CharField(default="STANDARD", max_length=10, validators=[imc.validators.validate_single_line]),
         ),
     ]

@@ -5,40 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0002_host_group_start_index'),
+        ("events", "0002_host_group_start_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='accessibility_notes',
+            model_name="event",
+            name="accessibility_notes",
             field=models.TextField(blank=True, validators=[imc.validators.validate_multi_line]),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='address',
+            model_name="event",
+            name="address",
             field=models.CharField(blank=True, max_length=250, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='description',
-            field=models.TextField(blank=True, help_text='Markdown. Links and lists are fine; HTML is removed.', validators=[imc.validators.validate_multi_line]),
+            model_name="event",
+            name="description",
+            field=models.TextField(
+                blank=True,
+                help_text="Markdown. Links and lists are fine; HTML is removed.",
+                validators=[imc.validators.validate_multi_line],
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='join_url',
-            field=models.URLField(blank=True, help_text="Shown only to people who RSVP'd (their reminder includes it too).", validators=[imc.validators.validate_single_line], verbose_name='join link'),
+            model_name="event",
+            name="join_url",
+            field=models.URLField(
+                blank=True,
+                help_text="Shown only to people who RSVP'd (their reminder includes it too).",
+                validators=[imc.validators.validate_single_line],
+                verbose_name="join link",
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='title',
+            model_name="event",
+            name="title",
             field=models.CharField(max_length=200, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='venue',
+            model_name="event",
+            name="venue",
             field=models.CharField(blank=True, max_length=200, validators=[imc.validators.validate_single_line]),
         ),
     ]

@@ -5,70 +5,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('groups', '0002_search_trigram_index'),
+        ("groups", "0002_search_trigram_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='group',
-            name='bluesky_url',
-            field=models.URLField(blank=True, validators=[imc.validators.validate_single_line], verbose_name='Bluesky'),
+            model_name="group",
+            name="bluesky_url",
+            field=models.URLField(blank=True, validators=[imc.validators.validate_single_line], verbose_name="Bluesky"),
         ),
         migrations.AlterField(
-            model_name='group',
-            name='description',
-            field=models.TextField(blank=True, help_text='Markdown. Links and lists are fine; HTML is removed.', validators=[imc.validators.validate_multi_line]),
+            model_name="group",
+            name="description",
+            field=models.TextField(
+                blank=True,
+                help_text="Markdown. Links and lists are fine; HTML is removed.",
+                validators=[imc.validators.validate_multi_line],
+            ),
         ),
         migrations.AlterField(
-            model_name='group',
-            name='facebook_url',
-            field=models.URLField(blank=True, validators=[imc.validators.validate_single_line], verbose_name='Facebook'),
+            model_name="group",
+            name="facebook_url",
+            field=models.URLField(
+                blank=True, validators=[imc.validators.validate_single_line], verbose_name="Facebook"
+            ),
         ),
         migrations.AlterField(
-            model_name='group',
-            name='instagram_url',
-            field=models.URLField(blank=True, validators=[imc.validators.validate_single_line], verbose_name='Instagram'),
+            model_name="group",
+            name="instagram_url",
+            field=models.URLField(
+                blank=True, validators=[imc.validators.validate_single_line], verbose_name="Instagram"
+            ),
         ),
         migrations.AlterField(
-            model_name='group',
-            name='meeting_pattern',
-            field=models.CharField(blank=True, help_text='e.g. Second Tuesday, 7pm, library', max_length=200, validators=[imc.validators.validate_single_line]),
+            model_name="group",
+            name="meeting_pattern",
+            field=models.CharField(
+                blank=True,
+                help_text="e.g. Second Tuesday, 7pm, library",
+                max_length=200,
+                validators=[imc.validators.validate_single_line],
+            ),
         ),
         migrations.AlterField(
-            model_name='group',
-            name='name',
+            model_name="group",
+            name="name",
             field=models.CharField(max_length=120, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='group',
-            name='website',
+            model_name="group",
+            name="website",
             field=models.URLField(blank=True, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='groupclaim',
-            name='message',
+            model_name="groupclaim",
+            name="message",
             field=models.TextField(blank=True, validators=[imc.validators.validate_multi_line]),
         ),
         migrations.AlterField(
-            model_name='moderationlogentry',
-            name='reason',
+            model_name="moderationlogentry",
+            name="reason",
             field=models.TextField(blank=True, validators=[imc.validators.validate_multi_line]),
         ),
         migrations.AlterField(
-            model_name='relaymessage',
-            name='body',
+            model_name="relaymessage",
+            name="body",
             field=models.TextField(validators=[imc.validators.validate_multi_line]),
         ),
         migrations.AlterField(
-            model_name='relaymessage',
-            name='sender_name',
+            model_name="relaymessage",
+            name="sender_name",
             field=models.CharField(max_length=120, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='teamvolunteer',
-            name='message',
+            model_name="teamvolunteer",
+            name="message",
             field=models.TextField(blank=True, validators=[imc.validators.validate_multi_line]),
         ),
     ]

@@ -5,30 +5,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('newsletter', '0002_delivery_fillfactor'),
+        ("newsletter", "0002_delivery_fillfactor"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='newsletter',
-            name='body_markdown',
-            field=models.TextField(help_text='Markdown. Links, lists, headings, emphasis, images by URL.', validators=[imc.validators.validate_multi_line]),
+            model_name="newsletter",
+            name="body_markdown",
+            field=models.TextField(
+                help_text="Markdown. Links, lists, headings, emphasis, images by URL.",
+                validators=[imc.validators.validate_multi_line],
+            ),
         ),
         migrations.AlterField(
-            model_name='newsletter',
-            name='preheader',
-            field=models.CharField(blank=True, help_text='The line mail programs show after the subject.', max_length=200, validators=[imc.validators.validate_single_line]),
+            model_name="newsletter",
+            name="preheader",
+            field=models.CharField(
+                blank=True,
+                help_text="The line mail programs show after the subject.",
+                max_length=200,
+                validators=[imc.validators.validate_single_line],
+            ),
         ),
         migrations.AlterField(
-            model_name='newsletter',
-            name='subject',
+            model_name="newsletter",
+            name="subject",
             field=models.CharField(max_length=200, validators=[imc.validators.validate_single_line]),
         ),
         migrations.AlterField(
-            model_name='subscriber',
-            name='name',
+            model_name="subscriber",
+            name="name",
             field=models.CharField(blank=True, max_length=120, validators=[imc.validators.validate_single_line]),
         ),
     ]

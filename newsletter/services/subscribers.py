@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from districts.models import Town
+from imc.validators import require_clean_text
 from newsletter import tokens
 from newsletter.models import ConsentSource, Subscriber, SubscriberStatus, SuppressionReason
 from outbox.services import email_queue_template
@@ -33,6 +34,7 @@ def subscriber_request(
     A new, pending or unsubscribed address gets a confirmation email; a confirmed one a note
     that nothing changed; a suppressed one (bounced, complained) nothing at all.
     """
+    require_clean_text(Subscriber, {"name": name})
     email = email.strip().lower()
     subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
     if subscriber is None:
@@ -125,6 +127,7 @@ def subscriber_unsubscribe(*, subscriber_id: int, source: str = "") -> Subscribe
 
 @transaction.atomic
 def subscriber_update_preferences(*, subscriber: Subscriber, name: str, town: Town | None) -> Subscriber:
+    require_clean_text(Subscriber, {"name": name})
     subscriber.name = name
     subscriber.town = town
     subscriber.district = _district_of(town)
