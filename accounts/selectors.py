@@ -8,24 +8,50 @@ from accounts.models import User
 from outbox.models import OutboundEmail
 
 
-def user_addresses(user: User) -> set[str]:
-    """Every address the account uses or used (the login, plus any added under email management)."""
-    addresses = {user.email.lower()}
-    addresses |= {email.lower() for email in EmailAddress.objects.filter(user=user).values_list("email", flat=True)}
-    return addresses
+def user_verified_addresses(user: User) -> set[str]:
+    """The addresses the member has proved are theirs (lower-cased): the one rule of what their
+    data download shows and what deleting their account deletes, besides rows linked to the user.
+
+    Anybody can type somebody else's address at /accounts/email/ or into a form; only following
+    the link mailed to it makes it theirs. The login address counts only if it was confirmed too
+    (an account made in the shell or edited in the admin may carry one nobody confirmed). With
+    ACCOUNT_UNIQUE_EMAIL, a verified address belongs to one account at most.
+    """
+    return {
+        email.lower() for email in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    }
 
 
-def outbox_rows_for(addresses: set[str]):
-    """Outgoing mail that names one of the addresses as recipient or reply-to."""
-    query = Q()
+def address_match(field: str, addresses: set[str]) -> Q:
+    """A filter for rows whose ``field`` is one of the addresses, in any case (forms keep what
+    was typed); none at all when there are no addresses."""
+    query = Q(pk__in=[])
     for address in addresses:
-        query |= Q(to__iexact=address) | Q(reply_to__iexact=address)
-    return OutboundEmail.objects.filter(query) if addresses else OutboundEmail.objects.none()
+        query |= Q(**{f"{field}__iexact": address})
+    return query
+
+
+def outbox_rows_to(addresses: set[str]):
+    """Mail the portal sent or owes to one of the addresses: what the member's download lists.
+
+    Not the mail that only names them as reply-to (a relay message they wrote): its recipient is
+    an organizer or a team lead whose address the relay exists to keep from them. The message
+    itself is in their download under groups (``messages_sent``).
+    """
+    return OutboundEmail.objects.filter(address_match("to", addresses))
+
+
+def outbox_rows_naming(addresses: set[str]):
+    """Mail to one of the addresses or carrying one as its reply-to: what deleting the account
+    deletes, so that the mail log keeps no address of theirs."""
+    return OutboundEmail.objects.filter(address_match("to", addresses) | address_match("reply_to", addresses))
 
 
 def user_account_data(user: User) -> dict:
     """The accounts part of a member's data export (JSON-ready, datetimes as ISO strings)."""
     town = user.home_town
+    verified = user_verified_addresses(user)
+    addresses = EmailAddress.objects.filter(user=user).order_by("email")
     return {
         "account": {
             "email": user.email,
@@ -36,9 +62,11 @@ def user_account_data(user: User) -> dict:
             "is_staff": user.is_staff,
             "roles": sorted(user.groups.values_list("name", flat=True)),
             "email_addresses": [
-                {"email": e.email, "verified": e.verified, "primary": e.primary}
-                for e in EmailAddress.objects.filter(user=user).order_by("email")
+                {"email": e.email, "verified": e.verified, "primary": e.primary} for e in addresses if e.verified
             ],
+            # An address added but never confirmed may be somebody else's: counted, not named
+            # (the account's email page lists it to its signed-in owner).
+            "unverified_addresses": sum(1 for e in addresses if not e.verified),
             # Which second factors are set up; never their secrets.
             "two_factor": [
                 {
@@ -54,8 +82,8 @@ def user_account_data(user: User) -> dict:
             "county": town.county if town else None,
             "districts": [d.code for d in town.ordered_districts()] if town else [],
         },
-        # Mail the portal sent or owes them (and relay messages they wrote), without bodies: those
-        # hold one-time links that must not travel in a file.
+        # Mail the portal sent or owes them, without bodies: those hold one-time links that must
+        # not travel in a file.
         "emails": [
             {
                 "to": row.to,
@@ -65,6 +93,6 @@ def user_account_data(user: User) -> dict:
                 "created_at": row.created_at.isoformat(),
                 "sent_at": row.sent_at.isoformat() if row.sent_at else None,
             }
-            for row in outbox_rows_for(user_addresses(user)).order_by("created_at")
+            for row in outbox_rows_to(verified).order_by("created_at")
         ],
     }

@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from accounts.models import Role, User
-from accounts.selectors import outbox_rows_for, user_addresses
+from accounts.selectors import outbox_rows_naming, user_verified_addresses
 from districts.models import Town
 from imc.hooks import user_erase
 from imc.validators import require_clean_text
@@ -55,10 +55,13 @@ def user_delete(*, user: User) -> None:
     ``erase_user_data`` removes what is keyed otherwise. Outgoing mail to or from their addresses
     is deleted too, so the mail log keeps no address of theirs (nor does the admin's log); mail
     still queued for them is never sent.
+
+    "Their addresses" are the verified ones only (``user_verified_addresses``): an address added
+    to the account but never confirmed may be somebody else's, whose subscription and mail stay.
     """
-    addresses = user_addresses(user)
+    addresses = user_verified_addresses(user)
     user_erase(user)
-    outbox_rows_for(addresses).delete()
+    outbox_rows_naming(addresses).delete()
     # The admin's history of staff changes to this account stays (who did what, when), but its
     # label was the address.
     LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)).update(

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from districts.models import District, Town
 from districts.selectors import place_lookup
-from events import policy
+from events import policy, selectors
 from events.models import MAX_EVENT_DAYS, Accessibility, Event, EventType, Recurrence
 from events.selectors import DISTANCES, EventFilters
 from events.services import EDITABLE_FIELDS
@@ -68,7 +68,10 @@ class EventForm(ModelForm):
         queryset=Group.objects.none(), required=False, empty_label="The coalition (coalition-wide)"
     )
     co_hosts = ModelMultipleChoiceField(
-        queryset=Group.objects.filter(status=GroupStatus.APPROVED), required=False, label="Co-hosting groups"
+        queryset=Group.objects.filter(status=GroupStatus.APPROVED),
+        required=False,
+        label="Co-hosting groups",
+        help_text="Each group named is invited by email; it shows as co-host once one of its organizers accepts.",
     )
     starts_at = forms.DateTimeField(
         label="Starts (Massachusetts time)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
@@ -98,6 +101,8 @@ class EventForm(ModelForm):
             self.fields["host_group"].required = True
             self.fields["host_group"].empty_label = None
         if not creating:
+            # Named means invited or co-hosting: ``Event.co_hosts`` holds only those who accepted.
+            self.initial["co_hosts"] = selectors.cohost_named_group_ids(self.instance)
             # The host of an existing event does not change: its organizers own it.
             del self.fields["host_group"]
             del self.fields["recurrence"]

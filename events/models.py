@@ -112,6 +112,8 @@ class Event(models.Model):
     host_group = models.ForeignKey(
         "groups.Group", null=True, blank=True, on_delete=models.PROTECT, related_name="hosted_events"
     )
+    # The groups that accepted to co-host (see CoHostInvitation): only ``events.services`` writes
+    # it, when an organizer of the group accepts, so every page and feed reading it is safe.
     co_hosts = models.ManyToManyField("groups.Group", blank=True, related_name="cohosted_events")
     event_type = models.CharField("type", max_length=20, choices=EventType.choices, default=EventType.OTHER)
     starts_at = models.DateTimeField("starts")
@@ -201,6 +203,49 @@ class Event(models.Model):
         if self.town_id:
             text += ", MA"
         return text + (" (also online)" if self.is_online else "")
+
+
+class CoHostStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting reply"
+    ACCEPTED = "accepted", "Co-hosting"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn by the host"
+
+
+class CoHostInvitation(models.Model):
+    """One group asked to co-host one event, and its answer.
+
+    Naming a group as co-host attaches the event to that group's page and feeds, so it takes the
+    consent of one of that group's organizers: the row starts pending and only their acceptance
+    adds the group to ``Event.co_hosts`` (in the same transaction); declining, or the host
+    withdrawing, takes it off again. One row per event and group: a decline is remembered, so the
+    host cannot mail the same invitation again; a withdrawn one may be sent anew.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="cohost_invitations")
+    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, related_name="cohost_invitations")
+    status = models.CharField(max_length=10, choices=CoHostStatus.choices, default=CoHostStatus.PENDING)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invited_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "group"], name="one_cohost_invitation_per_group")]
+        indexes = [
+            # A group's open invitations, for its organizers on the group page.
+            models.Index(fields=["group", "status"], name="cohost_group_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} co-hosting {self.event} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:cohost_answer", args=[self.pk])
 
 
 class RsvpStatus(models.TextChoices):

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 
 from events import selectors, services
 from events.models import Event, MemberCalendar
+from groups.policy import is_organizer
 
 NEAR_MILES = 25
 
@@ -58,7 +59,9 @@ def district_panel(request: HttpRequest, district) -> SafeString:
 
 
 def group_panel(request: HttpRequest, group) -> SafeString:
+    """The group's events; its organizers also see the co-hosting invitations waiting for them."""
     events = selectors.events_of_group(group)
+    invitations = selectors.cohost_invitations_pending(group) if is_organizer(request.user, group) else []
     return _render(
         request,
         "Upcoming events",
@@ -66,6 +69,7 @@ def group_panel(request: HttpRequest, group) -> SafeString:
         "",
         "No upcoming events.",
         feed_url=reverse("group_calendar_ics", args=[group.slug]),
+        cohost_invitations=invitations,
     )
 
 

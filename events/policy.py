@@ -3,6 +3,9 @@
 - A group's organizers run the events their group hosts; coordinators run coalition-wide ones
   (and may run any event).
 - Who RSVP'd is personal data: only the people who run the event see it.
+- Naming another group as co-host only invites it: one of that group's own organizers accepts or
+  declines (nobody else, not even a coordinator: it is that group's page and feed). The people
+  who run the event may withdraw the invitation.
 - District reps moderate (see, unpublish) the events of their own districts in the admin, under
   the same district scoping as groups; coordinators moderate every event.
 """
@@ -13,7 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
 from districts.policy import is_coordinator, rep_district_ids
-from events.models import Event, EventQuerySet, EventStatus
+from events.models import CoHostInvitation, Event, EventQuerySet, EventStatus
 from groups.models import Group, GroupStatus, MembershipRole, MembershipStatus
 from groups.policy import is_organizer
 
@@ -32,6 +35,16 @@ def can_manage(user: AnyUser, event: Event) -> bool:
     if is_coordinator(user):
         return True
     return event.host_group_id is not None and is_organizer(user, event.host_group)
+
+
+def can_answer_cohost(user: AnyUser, invitation: CoHostInvitation) -> bool:
+    """Accept, decline or end a co-hosting: an active organizer of the invited group only."""
+    return is_organizer(user, invitation.group)
+
+
+def can_withdraw_cohost(user: AnyUser, invitation: CoHostInvitation) -> bool:
+    """Withdraw an invitation (or drop a co-host): whoever runs the event."""
+    return can_manage(user, invitation.event)
 
 
 def can_view(user: AnyUser, event: Event) -> bool:

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from districts.models import District, Town, haversine_miles
-from events.models import Event, EventQuerySet, EventStatus, Rsvp, RsvpStatus
+from events.models import CoHostInvitation, CoHostStatus, Event, EventQuerySet, EventStatus, Rsvp, RsvpStatus
 from events.reminders import MA_TZ
 
 DISTANCES = (5, 10, 25, 50)
@@ -84,6 +84,52 @@ def events_of_district(district: District, *, limit: int = 5) -> list[Event]:
 
 def events_of_group(group, *, limit: int = 10) -> list[Event]:
     return list(Event.objects.listed().filter(Q(host_group=group) | Q(co_hosts=group)).distinct().for_cards()[:limit])
+
+
+# --- co-hosting ------------------------------------------------------------------------------
+# Pages and feeds read ``Event.co_hosts``, which holds accepted co-hosts only; these reads are the
+# invitations themselves, for the people who send and answer them.
+
+OPEN_COHOST_STATUSES = (CoHostStatus.PENDING, CoHostStatus.ACCEPTED)
+
+
+def cohost_named_group_ids(event: Event) -> list[int]:
+    """The groups the event form shows as named: invited and not yet answered, or co-hosting."""
+    return list(event.cohost_invitations.filter(status__in=OPEN_COHOST_STATUSES).values_list("group_id", flat=True))
+
+
+def cohost_invitations_of(event: Event) -> list[CoHostInvitation]:
+    """For the people who run the event: whom they invited and what each group answered."""
+    return list(
+        event.cohost_invitations.exclude(status=CoHostStatus.WITHDRAWN).select_related("group").order_by("group__name")
+    )
+
+
+def cohost_invitations_answerable(user, event: Event) -> list[CoHostInvitation]:
+    """This event's invitations to groups the person organizes (they may answer them)."""
+    from groups.models import Membership
+
+    if not user.is_authenticated:
+        return []
+    organized = Membership.objects.organizers().filter(user=user).values("group_id")
+    return list(
+        event.cohost_invitations.filter(group_id__in=organized)
+        .exclude(status=CoHostStatus.WITHDRAWN)
+        .select_related("group")
+        .order_by("group__name")
+    )
+
+
+def cohost_invitations_pending(group, *, now: datetime | None = None, limit: int = 20) -> list[CoHostInvitation]:
+    """A group's unanswered invitations to events that have not ended, soonest first."""
+    return list(
+        CoHostInvitation.objects.filter(
+            group=group, status=CoHostStatus.PENDING, event__ends_at__gte=now or timezone.now()
+        )
+        .exclude(event__status=EventStatus.CANCELLED)
+        .select_related("event__host_group", "event__town")
+        .order_by("event__starts_at", "pk")[:limit]
+    )
 
 
 def my_rsvps(user, *, now: datetime | None = None) -> list[Rsvp]:

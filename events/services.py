@@ -22,6 +22,8 @@ from events import policy
 from events.ics import event_ics
 from events.models import (
     MAX_EVENT_DAYS,
+    CoHostInvitation,
+    CoHostStatus,
     Event,
     EventSeries,
     EventStatus,
@@ -37,9 +39,9 @@ from events.reminders import (
     reminders_reschedule_event,
     reminders_schedule,
 )
-from groups.models import Group
+from groups.models import Group, GroupStatus, Membership
 from imc.validators import require_clean_text
-from outbox.services import email_queue, render_email
+from outbox.services import email_queue, email_queue_template, render_email
 
 # Fields an organizer edits on the event form.
 EDITABLE_FIELDS = (
@@ -159,11 +161,12 @@ def event_create(
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown event fields: {sorted(unknown)}")
+    co_hosts = list(co_hosts)
+    _check_cohosts(host_group, co_hosts)
     first_day = values["starts_at"].astimezone(MA_TZ).date()
     days = occurrence_dates(first_day, recurrence, occurrences) if recurrence else [first_day]
     series = EventSeries.objects.create(rule=recurrence, count=len(days)) if len(days) > 1 else None
     duration = values["ends_at"] - values["starts_at"]
-    co_hosts = [g for g in co_hosts if host_group is None or g.pk != host_group.pk]
     events = []
     for day in days:
         start = _on_date(values["starts_at"], day)
@@ -176,8 +179,8 @@ def event_create(
             series=series,
             created_by=by,
         )
-        event.co_hosts.set(co_hosts)
         events.append(event)
+    _cohosts_set(events=events, groups=co_hosts, by=by)
     return events
 
 
@@ -222,11 +225,8 @@ def event_update(
     changed = {field for field, value in values.items() if before[field] != value}
     for field in changed:
         setattr(event, field, values[field])
-    if co_hosts is not None:
-        new_ids = {g.pk for g in co_hosts if g.pk != event.host_group_id}
-        if new_ids != set(event.co_hosts.values_list("pk", flat=True)):
-            event.co_hosts.set(new_ids)
-            changed.add("co_hosts")
+    if co_hosts is not None and _cohosts_set(events=[event], groups=list(co_hosts), by=by):
+        changed.add("co_hosts")
     if not changed:
         return event
     event.district = _district_for(event.town, event.host_group)
@@ -294,6 +294,156 @@ def event_unpublish(*, event: Event, by: User) -> Event:
     if previous is not None:
         reminders_end_for_event(event=event, reason="event unpublished")
     return event
+
+
+# --- co-hosting ------------------------------------------------------------------------------
+
+
+def _check_cohosts(host_group: Group | None, groups: list[Group]) -> None:
+    """Who may be invited at all: another listed group, never the host itself."""
+    if host_group is not None and any(g.pk == host_group.pk for g in groups):
+        raise ValidationError({"co_hosts": f"{host_group.name} hosts this event; it cannot co-host it too."})
+    unlisted = [g.name for g in groups if g.status != GroupStatus.APPROVED]
+    if unlisted:
+        raise ValidationError({"co_hosts": f"Only listed groups can co-host: {', '.join(unlisted)}."})
+
+
+def _cohosts_set(*, events: list[Event], groups: list[Group], by: User) -> bool:
+    """Make ``groups`` the invited or co-hosting groups of each event; returns whether the public
+    co-hosts changed.
+
+    A newly named group gets a pending invitation (its organizers are mailed once for all the
+    events); a group no longer named is withdrawn, and off the event if it had accepted. Naming
+    a group that declined is refused: its answer stands until the host withdraws the invitation.
+    The caller has checked that ``by`` runs the events.
+    """
+    wanted = {g.pk: g for g in groups}
+    newly_invited: dict[int, list[CoHostInvitation]] = {}
+    public_change = False
+    for event in events:
+        _check_cohosts(event.host_group, list(wanted.values()))
+        existing = {
+            inv.group_id: inv
+            for inv in CoHostInvitation.objects.select_for_update(of=("self",))
+            .filter(event=event)
+            .select_related("group")
+        }
+        declined = sorted(
+            inv.group.name for pk, inv in existing.items() if pk in wanted and inv.status == CoHostStatus.DECLINED
+        )
+        if declined:
+            raise ValidationError(
+                {"co_hosts": f"{', '.join(declined)} declined to co-host this event; it is not asked again."}
+            )
+        for pk, group in wanted.items():
+            invitation = existing.get(pk)
+            if invitation is None:
+                invitation = CoHostInvitation.objects.create(event=event, group=group, invited_by=by)
+            elif invitation.status == CoHostStatus.WITHDRAWN:
+                invitation.status, invitation.invited_by, invitation.invited_at = (
+                    CoHostStatus.PENDING,
+                    by,
+                    timezone.now(),
+                )
+                invitation.answered_by, invitation.answered_at = None, None
+                invitation.save()
+            else:
+                continue  # pending or accepted already
+            newly_invited.setdefault(pk, []).append(invitation)
+        for pk, invitation in existing.items():
+            if pk not in wanted and invitation.status in (CoHostStatus.PENDING, CoHostStatus.ACCEPTED):
+                public_change |= _withdraw(invitation)
+    for pk, invitations in newly_invited.items():
+        _mail_invitation(wanted[pk], invitations)
+    return public_change
+
+
+def _mail_invitation(group: Group, invitations: list[CoHostInvitation]) -> None:
+    """One mail to each organizer of the invited group, to them alone: nobody sees the others'
+    addresses, and the inviter sees none of them."""
+    emails = sorted(
+        set(
+            Membership.objects.organizers()
+            .filter(group=group, user__is_active=True)
+            .values_list("user__email", flat=True)
+        )
+    )
+    event = invitations[0].event
+    context = {
+        "group": group,
+        "event": event,
+        "host_name": event.host_name,
+        "invitations": [
+            {"event": inv.event, "url": settings.SITE_URL + inv.get_absolute_url()}
+            for inv in sorted(invitations, key=lambda inv: inv.event.starts_at)
+        ],
+    }
+    for email in emails:
+        email_queue_template(
+            kind="events.cohost_invitation", to=email, template_prefix="events/email/cohost_invitation", context=context
+        )
+
+
+def _lock_invitation(invitation: CoHostInvitation) -> CoHostInvitation:
+    return (
+        CoHostInvitation.objects.select_for_update(of=("self",))
+        .select_related("event__host_group", "group")
+        .get(pk=invitation.pk)
+    )
+
+
+def _answer(invitation: CoHostInvitation, *, by: User, status: str) -> CoHostInvitation:
+    """Record the invited group's answer; only ``Event.co_hosts`` decides what pages show."""
+    invitation = _lock_invitation(invitation)
+    if not policy.can_answer_cohost(by, invitation):
+        raise PermissionDenied("You do not organize the invited group.")
+    if invitation.status == CoHostStatus.WITHDRAWN:
+        raise ValidationError("The host withdrew this invitation.")
+    if invitation.status != status:
+        invitation.status, invitation.answered_by, invitation.answered_at = status, by, timezone.now()
+        invitation.save(update_fields=["status", "answered_by", "answered_at"])
+        if status == CoHostStatus.ACCEPTED:
+            invitation.event.co_hosts.add(invitation.group)
+        else:
+            invitation.event.co_hosts.remove(invitation.group)
+    return invitation
+
+
+@transaction.atomic
+def cohost_accept(*, invitation: CoHostInvitation, by: User) -> CoHostInvitation:
+    """An organizer of the invited group accepts: the event joins the group's page and feeds.
+
+    A group that declined (or stopped co-hosting) may still accept while the host keeps the
+    invitation; a withdrawn one is closed.
+    """
+    return _answer(invitation, by=by, status=CoHostStatus.ACCEPTED)
+
+
+@transaction.atomic
+def cohost_decline(*, invitation: CoHostInvitation, by: User) -> CoHostInvitation:
+    """An organizer of the invited group says no, or stops co-hosting an event it accepted."""
+    return _answer(invitation, by=by, status=CoHostStatus.DECLINED)
+
+
+def _withdraw(invitation: CoHostInvitation) -> bool:
+    """Withdraw a locked invitation; returns whether the group was co-hosting."""
+    was_cohost = invitation.status == CoHostStatus.ACCEPTED
+    invitation.status = CoHostStatus.WITHDRAWN
+    invitation.save(update_fields=["status"])
+    if was_cohost:
+        invitation.event.co_hosts.remove(invitation.group)
+    return was_cohost
+
+
+@transaction.atomic
+def cohost_withdraw(*, invitation: CoHostInvitation, by: User) -> CoHostInvitation:
+    """Whoever runs the event withdraws an invitation (or drops a co-host that had accepted)."""
+    invitation = _lock_invitation(invitation)
+    if not policy.can_withdraw_cohost(by, invitation):
+        raise PermissionDenied("You do not run this event.")
+    if invitation.status != CoHostStatus.WITHDRAWN:
+        _withdraw(invitation)
+    return invitation
 
 
 # --- RSVPs -----------------------------------------------------------------------------------

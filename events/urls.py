@@ -11,6 +11,7 @@ urlpatterns = [
     path("feed/reset/", views.member_feed_reset, name="member_feed_reset"),
     path("feed/<token:token>.ics", views.member_feed, name="member_feed"),
     path("cant-come/<token:token>/", views.cant_come, name="cant_come"),
+    path("co-hosting/<int:pk>/", views.cohost_answer, name="cohost_answer"),
     path("<slug:slug>/", views.event_detail, name="detail"),
     path("<slug:slug>/event.ics", views.event_ics_view, name="ics"),
     path("<slug:slug>/rsvp/", views.rsvp, name="rsvp"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar as pycalendar
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -21,11 +20,12 @@ from districts.models import District
 from events import policy, selectors, services
 from events.forms import EventFilterForm, EventForm
 from events.ics import build_calendar, event_ics, google_calendar_url, outlook_calendar_url
-from events.models import Event, MemberCalendar, Rsvp, RsvpStatus
+from events.models import CoHostInvitation, CoHostStatus, Event, MemberCalendar, Rsvp, RsvpStatus
 from events.reminders import MA_TZ, rsvp_from_cant_come_token
 from events.text import render_markdown
 from groups import policy as group_policy
 from groups.models import Group
+from imc.csvsafe import csv_writer
 from imc.pagecache import public_page
 
 PAGE_SIZE = 20
@@ -134,6 +134,8 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "outlook_url": outlook_calendar_url(event),
         "going_count": event.rsvps.going().count() if manages else None,
         "waitlist_count": event.rsvps.waitlisted().count() if manages else None,
+        "cohost_invitations": selectors.cohost_invitations_of(event) if manages else [],
+        "cohost_to_answer": selectors.cohost_invitations_answerable(request.user, event),
     }
     return render(request, "events/event_detail.html", context)
 
@@ -222,6 +224,36 @@ def cant_come(request: HttpRequest, token: str) -> HttpResponse:
         services.rsvp_cancel(rsvp=found)
         return render(request, "events/cant_come.html", {"rsvp": found, "done": True})
     return render(request, "events/cant_come.html", {"rsvp": found, "active": found.status != RsvpStatus.CANCELLED})
+
+
+@login_required
+def cohost_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invitation's page: an organizer of the invited group accepts, declines, or stops co-hosting.
+
+    Anyone else gets a 404, so the page reveals neither the invitation nor a draft's details.
+    """
+    invitation = get_object_or_404(
+        CoHostInvitation.objects.select_related("event__host_group", "event__town", "group"), pk=pk
+    )
+    if not policy.can_answer_cohost(request.user, invitation):
+        raise Http404("No such invitation")
+    if request.method == "POST":
+        answers = {"accept": services.cohost_accept, "decline": services.cohost_decline}
+        answer = answers.get(request.POST.get("answer", ""))
+        if answer is None:
+            messages.error(request, "Choose to accept or decline.")
+        else:
+            try:
+                invitation = answer(invitation=invitation, by=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                if invitation.status == CoHostStatus.ACCEPTED:
+                    messages.success(request, f"{invitation.group.name} now co-hosts this event.")
+                else:
+                    messages.success(request, f"Done: the event stays off {invitation.group.name}'s page.")
+        return redirect("events:cohost_answer", pk=pk)
+    return render(request, "events/cohost_answer.html", {"invitation": invitation, "event": invitation.event})
 
 
 @login_required
@@ -314,12 +346,11 @@ def attendees_csv(request: HttpRequest, slug: str) -> HttpResponse:
     event = _managed_event(request, slug)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}-attendees.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(["name", "email", "status", "rsvp_at", "attended"])
     for row in event.rsvps.active().select_related("user").order_by("status", "status_changed_at", "pk"):
         attended = "" if row.attended is None else ("yes" if row.attended else "no")
-        name = row.user.get_full_name()
-        # Defuse spreadsheet formulas in person-supplied text.
-        safe_name = "'" + name if name[:1] in ("=", "+", "-", "@") else name
-        writer.writerow([safe_name, row.user.email, row.status, row.status_changed_at.isoformat(), attended])
+        writer.writerow(
+            [row.user.get_full_name(), row.user.email, row.status, row.status_changed_at.isoformat(), attended]
+        )
     return response

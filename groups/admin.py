@@ -11,10 +11,9 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from districts.models import Town
 from districts.policy import is_coordinator
 from groups import policy, services
-from groups.forms import ReasonForm
+from groups.forms import TOWN_OUT_OF_REACH, ReasonForm
 from groups.models import ClaimStatus, Group, GroupClaim, GroupStatus, RelayMessage, TeamVolunteer
 
 DECISIONS = {
@@ -124,16 +123,13 @@ class GroupAdmin(admin.ModelAdmin):
         return super().delete_view(request, object_id, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        """Town choices limited to the rep's districts (plus what the group already serves)."""
+        """Town choices are those ``groups.policy.assignable_towns`` gives this person for this group."""
         form = super().get_form(request, obj, change, **kwargs)
-        district_ids = policy.moderated_district_ids(request.user)
-        if district_ids is not None:
-            allowed = Town.objects.filter(primary_district_id__in=district_ids)
-            if obj is not None:
-                allowed = allowed | Town.objects.filter(pk__in=obj.towns.values("pk"))
-            for name in ("home_town", "towns"):
-                if name in form.base_fields:
-                    form.base_fields[name].queryset = allowed.distinct().order_by("name")
+        allowed = policy.assignable_towns(request.user, obj).order_by("name")
+        for name in ("home_town", "towns"):
+            if name in form.base_fields:
+                form.base_fields[name].queryset = allowed
+                form.base_fields[name].error_messages["invalid_choice"] = TOWN_OUT_OF_REACH
         return form
 
     def save_model(self, request, obj, form, change) -> None:
@@ -298,11 +294,18 @@ class GroupClaimAdmin(admin.ModelAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def _decide_claims(self, request, queryset, approve: bool) -> None:
+        # Each claim is decided on its own: one the service refuses (the moderator's own claim)
+        # is reported and leaves the others decided.
         done = 0
         for claim in queryset.filter(status=ClaimStatus.PENDING):
-            services.claim_decide(claim=claim, actor=request.user, approve=approve)
-            done += 1
-        self.message_user(request, f"{'Approved' if approve else 'Rejected'} {done} claim(s).", messages.SUCCESS)
+            try:
+                services.claim_decide(claim=claim, actor=request.user, approve=approve)
+            except services.GroupError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{'Approved' if approve else 'Rejected'} {done} claim(s).", messages.SUCCESS)
 
     @admin.action(description="Approve selected claims (the claimant becomes organizer)", permissions=["change"])
     def approve_claims(self, request, queryset):

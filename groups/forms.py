@@ -2,13 +2,21 @@ from __future__ import annotations
 
 from django import forms
 
+from accounts.models import User
 from districts.models import Town
+from groups import policy
 from groups.models import Group
 from groups.selectors import DirectoryFilters
 from groups.services import GroupDetails
 from imc.forms import Form, ModelMultipleChoiceField
 
 MAX_TOWNS = 40
+
+# What a rep sees on posting a town ``groups.policy.assignable_towns`` does not give them.
+TOWN_OUT_OF_REACH = (
+    "You can only give this group towns in the districts you moderate or towns it already serves. "
+    "Choose a town from the list."
+)
 
 
 class DirectoryFilterForm(Form):
@@ -30,7 +38,11 @@ class DirectoryFilterForm(Form):
 
 
 class GroupForm(Form):
-    """What a member fills in to list a group, and an organizer to edit it."""
+    """What a member fills in to list a group, and an organizer to edit it.
+
+    The towns offered, and accepted, are those ``groups.policy.assignable_towns`` gives the
+    person for this group; ``services.group_update`` checks them again.
+    """
 
     name = forms.CharField(max_length=120)
     home_town = forms.ModelChoiceField(
@@ -60,7 +72,7 @@ class GroupForm(Form):
         required=False, label="Organizers approve each request to join", help_text="Otherwise anyone may join."
     )
 
-    def __init__(self, *args, group: Group | None = None, **kwargs) -> None:
+    def __init__(self, *args, actor: User, group: Group | None = None, **kwargs) -> None:
         if group is not None:
             kwargs.setdefault(
                 "initial",
@@ -78,6 +90,10 @@ class GroupForm(Form):
                 },
             )
         super().__init__(*args, **kwargs)
+        towns = policy.assignable_towns(actor, group).order_by("name")
+        for name in ("home_town", "other_towns"):
+            self.fields[name].queryset = towns
+            self.fields[name].error_messages["invalid_choice"] = TOWN_OUT_OF_REACH
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())

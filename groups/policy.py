@@ -7,10 +7,13 @@ districts is moderated by both reps. Organizers edit their own listing and see i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 
 from accounts.models import User
-from districts.models import District
+from districts.models import District, Town, TownQuerySet
 from districts.policy import is_coordinator, rep_district_ids
 from groups.models import Group, GroupQuerySet, GroupStatus, Membership, MembershipRole, MembershipStatus
 
@@ -76,6 +79,29 @@ def can_edit(user: AnyUser, group: Group) -> bool:
     if group.status == GroupStatus.ARCHIVED:
         return can_moderate(user, group)
     return is_organizer(user, group) or can_moderate(user, group)
+
+
+def assignable_towns(user: AnyUser, group: Group | None = None) -> TownQuerySet:
+    """The towns this person may give ``group`` (a new listing when None), as its home or others.
+
+    - A new listing may name any town: it waits for the reps of every district it serves.
+    - Coordinators may give any town.
+    - An organizer speaks for their own group and may give it any town, as they did when they
+      listed it; the reps of a newly served district then moderate it (``can_moderate``).
+    - A district rep may give the towns of the districts they moderate and keep the towns the
+      group already serves, but never extend or move a group into a district that is not theirs.
+    """
+    if group is None or is_coordinator(user) or is_organizer(user, group):
+        return Town.objects.all()
+    served = Q(pk__in=group.towns.values("pk")) if group.pk else Q(pk__in=[])
+    return Town.objects.filter(Q(primary_district_id__in=_rep_ids(user)) | served)
+
+
+def towns_beyond_reach(user: AnyUser, group: Group | None, towns: Iterable[Town]) -> list[Town]:
+    """Those of ``towns`` this person may not give ``group`` (``assignable_towns``), by name."""
+    towns = list(towns)
+    allowed = set(assignable_towns(user, group).filter(pk__in=[t.pk for t in towns]).values_list("pk", flat=True))
+    return sorted({t.pk: t for t in towns if t.pk not in allowed}.values(), key=lambda t: t.name)
 
 
 def can_see_members(user: AnyUser, group: Group) -> bool:

@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, ExpressionWrapper, F, FloatField, OuterRef, Prefetch, Value, Window
+from django.db.models import Count, Exists, ExpressionWrapper, F, FloatField, OuterRef, Prefetch, Q, Value, Window
 from django.db.models.functions import RowNumber
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import User
@@ -297,10 +298,30 @@ def pending_counts(district_ids: set[int] | None) -> int:
     return groups.count()
 
 
+RELAY_EMAIL_TEMPLATE = "groups/emails/relay"
+
+
+def relay_subject(message) -> str:
+    """The subject the relay's mail carried, for the writer's download."""
+    context = {"message": message, "target": message.group or message.team}
+    return " ".join(render_to_string(f"{RELAY_EMAIL_TEMPLATE}_subject.txt", context).split())
+
+
+def relay_messages_of(user: User):
+    """The relay messages that are the member's: written while signed in, or under an address
+    they verified (a visitor's form accepts any address, so the typed one alone proves nothing)."""
+    from accounts.selectors import address_match, user_verified_addresses
+    from groups.models import RelayMessage
+
+    return RelayMessage.objects.filter(Q(sender=user) | address_match("sender_email", user_verified_addresses(user)))
+
+
 def user_groups_data(user: User) -> dict:
     """Everything groups holds about one member, for their data download."""
-    from groups.models import GroupClaim, RelayMessage, TeamVolunteer
+    from accounts.selectors import user_verified_addresses
+    from groups.models import GroupClaim, TeamVolunteer
 
+    verified = user_verified_addresses(user)
     return {
         "memberships": [
             {"group": m.group.name, "url": m.group.get_absolute_url(), "role": m.role, "status": m.status,
@@ -312,10 +333,15 @@ def user_groups_data(user: User) -> dict:
             {"group": c.group.name, "message": c.message, "status": c.status, "at": c.created_at.isoformat()}
             for c in GroupClaim.objects.filter(user=user).select_related("group")
         ],
+        # What they wrote through the relay, never to whom it went: the relay's mail to the
+        # organizers (or the lead) is theirs, not the writer's. The reply address is shown only
+        # if it is one of the member's verified ones; a form accepts any address.
         "messages_sent": [
-            {"to": str(r.group or r.team), "name": r.sender_name, "email": r.sender_email, "body": r.body,
+            {"group": r.group.name if r.group_id else None, "team": r.team.name if r.team_id else None,
+             "subject": relay_subject(r), "name": r.sender_name,
+             "reply_to": r.sender_email if r.sender_email.lower() in verified else None, "body": r.body,
              "at": r.created_at.isoformat()}
-            for r in RelayMessage.objects.filter(sender_email__iexact=user.email).select_related("group", "team")
+            for r in relay_messages_of(user).select_related("group", "team").order_by("created_at")
         ],
         "teams_offered_help": [
             {"team": v.team.name, "message": v.message, "at": v.created_at.isoformat()}

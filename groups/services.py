@@ -35,7 +35,8 @@ from groups.models import (
     RelayMessage,
     TeamVolunteer,
 )
-from groups.policy import is_organizer
+from groups.policy import can_add_in_admin, can_edit, can_moderate, is_organizer, towns_beyond_reach
+from groups.selectors import RELAY_EMAIL_TEMPLATE, relay_messages_of
 from groups.text import plain_text
 from imc import pagecache
 from imc.validators import require_clean_text
@@ -136,6 +137,16 @@ def _set_towns(group: Group, home_town: Town, other_towns: Iterable[Town]) -> No
     group.towns.set({home_town.pk, *(t.pk for t in other_towns)})
 
 
+def _check_towns(actor: User, group: Group, towns: Iterable[Town]) -> None:
+    """Refuse towns ``groups.policy.assignable_towns`` does not give this person for this group."""
+    beyond = towns_beyond_reach(actor, group, towns)
+    if beyond:
+        names = ", ".join(t.name for t in beyond)
+        raise GroupError(
+            f"You can only give this group towns in the districts you moderate or towns it already serves: not {names}."
+        )
+
+
 def _log(group: Group, actor: User | None, action: ModerationAction, reason: str = "") -> ModerationLogEntry:
     return ModerationLogEntry.objects.create(group=group, actor=actor, action=action, reason=reason)
 
@@ -199,6 +210,8 @@ def group_add_listed(*, actor: User, details: GroupDetails) -> Group:
     """A coordinator lists a known group directly (approved, no organizer yet: its leaders can
     claim it)."""
     _require_clean_details(details)
+    if not can_add_in_admin(actor):
+        raise GroupError("Only coordinators list groups directly; submit the listing for its reps instead.")
     now = timezone.now()
     group = Group.objects.create(
         name=details.name.strip(),
@@ -219,9 +232,18 @@ def group_add_listed(*, actor: User, details: GroupDetails) -> Group:
 @transaction.atomic
 def group_update(*, group: Group, actor: User, details: GroupDetails) -> Group:
     """An organizer (or a moderator) edits the listing. A new name gets a new address; the old
-    one keeps redirecting."""
+    one keeps redirecting.
+
+    Whoever calls it (the site, the admin, a script), the actor must be allowed to edit this group
+    and to give it each of the towns (``groups.policy``); the towns are checked against the group
+    as it is before this edit, so a rep keeps another district's town but cannot add one.
+    """
     _require_clean_details(details)
     group = Group.objects.select_for_update().get(pk=group.pk)
+    if not can_edit(actor, group):
+        raise GroupError("You cannot edit this listing.")
+    other_towns = list(details.other_towns)
+    _check_towns(actor, group, [details.home_town, *other_towns])
     new_name = details.name.strip()
     if new_name != group.name:
         new_slug = unique_slug(new_name, group)
@@ -237,7 +259,7 @@ def group_update(*, group: Group, actor: User, details: GroupDetails) -> Group:
         # An organizer who edits the listing has just shown it is alive.
         group.last_confirmed, group.is_stale = timezone.now(), False
     group.save()
-    _set_towns(group, details.home_town, details.other_towns)
+    _set_towns(group, details.home_town, other_towns)
     group_refresh_derived(group=group)
     return group
 
@@ -460,7 +482,19 @@ def claim_submit(*, user: User, group: Group, message: str = "") -> GroupClaim:
 
 @transaction.atomic
 def claim_decide(*, claim: GroupClaim, actor: User, approve: bool, reason: str = "") -> GroupClaim:
-    claim = GroupClaim.objects.select_for_update().get(pk=claim.pk)
+    """A moderator of the group approves (the claimant becomes its organizer and sees its members)
+    or rejects a claim. Nobody decides their own claim: a rep who claims a group of their own
+    district waits for another rep of a district it serves, or a coordinator."""
+    claim = GroupClaim.objects.select_for_update(of=("self",)).select_related("group").get(pk=claim.pk)
+    if claim.user_id == actor.pk:
+        raise GroupError(
+            f"You cannot decide your own claim of {claim.group.name}: another representative of its "
+            "district or a coordinator decides it."
+        )
+    if not can_moderate(actor, claim.group):
+        raise GroupError(
+            f"Only the representatives of {claim.group.name}'s districts or a coordinator decide its claims."
+        )
     if claim.status != ClaimStatus.PENDING:
         return claim
     claim.status = ClaimStatus.APPROVED if approve else ClaimStatus.REJECTED
@@ -546,7 +580,7 @@ def relay_send(
         email_queue_template(
             kind="groups.relay" if group is not None else "teams.relay",
             to=email,
-            template_prefix="groups/emails/relay",
+            template_prefix=RELAY_EMAIL_TEMPLATE,
             context={"message": message, "target": group or team},
             reply_to=message.sender_email,
         )
@@ -581,7 +615,9 @@ def team_unvolunteer(*, user: User, team: Team) -> None:
 
 
 def user_groups_erase(*, user: User) -> None:
-    """What deleting the account would leave behind: messages kept under the sender's address.
-    Memberships, claims and offers go with the user row; listings they submitted stay (their
-    group still exists) without a link to them."""
-    RelayMessage.objects.filter(sender_email__iexact=user.email).delete()
+    """What deleting the account would leave behind: the relay messages they wrote (kept under
+    the sender's address, linked to the user only with SET_NULL). Only those written signed in or
+    under a verified address of theirs: another address added to the account may be somebody
+    else's, whose messages stay. Memberships, claims and offers go with the user row; listings
+    they submitted stay (their group still exists) without a link to them."""
+    relay_messages_of(user).delete()

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -23,6 +22,7 @@ from groups.forms import ClaimForm, ContactForm, DirectoryFilterForm, GroupForm
 from groups.integration import group_events_html
 from groups.models import Group, GroupSlugHistory, GroupStatus, Membership, MembershipRole, MembershipStatus
 from groups.text import render_markdown
+from imc.csvsafe import csv_writer
 from imc.net import client_ip
 from imc.pagecache import public_page
 
@@ -92,7 +92,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def submit(request: HttpRequest) -> HttpResponse:
-    form = GroupForm(request.POST or None)
+    form = GroupForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         group = services.group_submit(submitter=request.user, details=form.details())
         messages.success(
@@ -109,11 +109,16 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         return group
     if not policy.can_edit(request.user, group):
         raise Http404("No such group")
-    form = GroupForm(request.POST or None, group=group)
+    form = GroupForm(request.POST or None, actor=request.user, group=group)
     if request.method == "POST" and form.is_valid():
-        group = services.group_update(group=group, actor=request.user, details=form.details())
-        messages.success(request, "The listing was saved.")
-        return redirect(group.get_absolute_url())
+        try:
+            group = services.group_update(group=group, actor=request.user, details=form.details())
+        except services.GroupError as exc:
+            # The form offered only what the policy allows; this is a rule that changed meanwhile.
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "The listing was saved.")
+            return redirect(group.get_absolute_url())
     return render(request, "groups/edit.html", {"form": form, "group": group})
 
 
@@ -240,36 +245,19 @@ def member_decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def members_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     group = _organized_group(request, slug)
-
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
+    writer = csv_writer()
 
     def rows():
         yield writer.writerow(["first_name", "last_name", "email", "role", "status", "joined"])
         for m in selectors.group_members(group).iterator(chunk_size=2000):
             yield writer.writerow(
-                [
-                    _csv_safe(m.user.first_name),
-                    _csv_safe(m.user.last_name),
-                    _csv_safe(m.user.email),
-                    m.role,
-                    m.status,
-                    m.created_at.date().isoformat(),
-                ]
+                [m.user.first_name, m.user.last_name, m.user.email, m.role, m.status, m.created_at.date().isoformat()]
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{group.slug}-members.csv"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _csv_safe(value: str) -> str:
-    """Keep a spreadsheet from running a name that starts like a formula."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
 
 
 def confirm(request: HttpRequest, token: str) -> HttpResponse:

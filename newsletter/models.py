@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from imc.links import slug_url
 from imc.validators import validate_multi_line, validate_single_line
@@ -75,6 +76,56 @@ class Subscriber(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class SubscriptionRequestStatus(models.TextChoices):
+    OPEN = "open", "Waiting for confirmation"
+    CONFIRMED = "confirmed", "Confirmed"
+    VOID = "void", "Void (unsubscribed, or another request was confirmed)"
+
+
+class SubscriptionRequest(models.Model):
+    """What somebody asked for on the subscribe form, held until the address's owner confirms it.
+
+    The form is CSRF-exempt (so that pages can come from the cache), so any page can post it for
+    any address: it writes only this row and mails the link that confirms it. The subscriber's
+    stored details and consent change only when that link is used, and then to exactly what this
+    row holds. A link works once, and never after an unsubscribe: see
+    ``newsletter.services.subscribers.subscriber_confirm``.
+    """
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="requests")
+    name = models.CharField(max_length=120, blank=True, validators=[validate_single_line])
+    town = models.ForeignKey("districts.Town", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The consent record the subscriber gets if this request is confirmed.
+    source = models.CharField(max_length=10, choices=ConsentSource.choices)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=SubscriptionRequestStatus.choices, default=SubscriptionRequestStatus.OPEN
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber_id} {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    def confirmable(self) -> bool:
+        """Whether this request's link may still confirm it: once, and never after an unsubscribe.
+
+        Besides its own status, whatever happened to the subscriber after it was asked outranks
+        it, whoever did it (the form, a member's click, a mail program's one-click unsubscribe):
+        a confirmation or an unsubscribe since then makes this link dead.
+        """
+        subscriber = self.subscriber
+        if self.status != SubscriptionRequestStatus.OPEN or subscriber.suppressed:
+            return False
+        if subscriber.status == SubscriberStatus.CONFIRMED:
+            return False
+        since = [t for t in (subscriber.confirmed_at, subscriber.unsubscribed_at) if t is not None]
+        return all(self.created_at > t for t in since)
 
 
 class NewsletterStatus(models.TextChoices):

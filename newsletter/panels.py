@@ -35,12 +35,13 @@ def profile_panel(request: HttpRequest) -> SafeString:
 
 
 def _subscriptions(user):
-    """The subscriber rows of the member: linked to the account, or under one of its addresses."""
+    """The subscriber rows of the member: linked to the account, or under one of the addresses
+    they verified (an address merely added to the account may be somebody else's)."""
     from django.db.models import Q
 
-    from accounts.selectors import user_addresses
+    from accounts.selectors import user_verified_addresses
 
-    return Subscriber.objects.filter(Q(user=user) | Q(email__in=user_addresses(user)))
+    return Subscriber.objects.filter(Q(user=user) | Q(email__in=user_verified_addresses(user)))
 
 
 def export_user_data(user) -> dict:

@@ -6,7 +6,9 @@ from django.core import signing
 
 _UNSUBSCRIBE = signing.Signer(salt="newsletter.unsubscribe")
 _PREFERENCES = signing.Signer(salt="newsletter.preferences")
-_CONFIRM = signing.TimestampSigner(salt="newsletter.confirm")
+# Signs a SubscriptionRequest's id. A new salt, not "newsletter.confirm": links of the old kind
+# signed a subscriber's id and confirmed whatever that row held at the time they were used.
+_CONFIRM = signing.TimestampSigner(salt="newsletter.confirm-request")
 CONFIRM_MAX_AGE_SECONDS = 14 * 24 * 3600
 
 
@@ -18,8 +20,9 @@ def preferences_token(subscriber_id: int) -> str:
     return _PREFERENCES.sign(str(subscriber_id))
 
 
-def confirm_token(subscriber_id: int) -> str:
-    return _CONFIRM.sign(str(subscriber_id))
+def confirm_token(request_id: int) -> str:
+    """The link that confirms one SubscriptionRequest (not a subscriber: what they asked for)."""
+    return _CONFIRM.sign(str(request_id))
 
 
 def _read(signer: signing.Signer, token: str, **kwargs: int) -> int | None:

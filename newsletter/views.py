@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -16,6 +17,7 @@ from imc.pagecache import public_page
 from newsletter import rendering, selectors, services, throttle, tokens
 from newsletter.forms import PreferencesForm, SubscribeForm
 from newsletter.models import ConsentSource, Newsletter, Subscriber, SubscriberStatus
+from newsletter.services.subscribers import subscription_request_for_link
 
 
 @csrf_exempt
@@ -24,9 +26,10 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     """Ask for a subscription: always answered by a confirmation email, never by a subscription.
 
     Exempt from CSRF on purpose. A forged post can do no more than the forger could do by typing
-    the address in themselves: send one confirmation email, counted by the per-address and per-IP
-    limits below. Without a token the form in every page's footer leaves those pages the same for
-    every anonymous visitor, so they can come from the page cache (imc.pagecache).
+    the address in themselves: ask (``subscriber_request`` changes no subscriber) and send one
+    confirmation email, counted by the per-address and per-IP limits below. Without a token the
+    form in every page's footer leaves those pages the same for every anonymous visitor, so they
+    can come from the page cache (imc.pagecache).
     """
     form = SubscribeForm(request.POST or None)
     status = 200
@@ -70,14 +73,19 @@ def _member_subscriber(request: HttpRequest) -> Subscriber | None:
 
 
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows a button (mail scanners follow links); POST confirms."""
-    subscriber_id = tokens.read_confirm_token(token)
-    if subscriber_id is None or not Subscriber.objects.filter(pk=subscriber_id).exists():
+    """GET shows what will be confirmed and a button (mail scanners follow links); POST confirms.
+
+    A link works once and dies with a later unsubscribe: both answer as a link that is not valid.
+    """
+    pending = subscription_request_for_link(request_id=tokens.read_confirm_token(token))
+    if pending is None:
         return render(request, "newsletter/bad_link.html", status=404)
     if request.method == "POST":
-        subscriber = services.subscriber_confirm(subscriber_id=subscriber_id, ip=client_ip(request))
+        subscriber = services.subscriber_confirm(request_id=pending.pk, ip=client_ip(request))
+        if subscriber is None:  # used or unsubscribed between the read above and the lock
+            return render(request, "newsletter/bad_link.html", status=404)
         return render(request, "newsletter/confirmed.html", {"subscriber": subscriber})
-    return render(request, "newsletter/confirm.html", {"token": token})
+    return render(request, "newsletter/confirm.html", {"token": token, "pending": pending})
 
 
 @csrf_exempt
@@ -145,12 +153,20 @@ def member_subscription(request: HttpRequest) -> HttpResponse:
             messages.warning(request, "Mail to your address bounced before, so we cannot send the newsletter to it.")
         else:
             messages.success(request, "You are subscribed to the newsletter.")
+    return HttpResponseRedirect(_safe_next(request))
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """Back to a page of this site named by its path; anything else (a URL name such as
+    "profile", another host, a scheme) goes to the profile. Never handed to ``redirect()``,
+    which would take a bare word for a URL name and answer 500 when it names none.
+    """
     target = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        target = "accounts:profile"
-    return redirect(target)
+        return target
+    return reverse("accounts:profile")
 
 
 @public_page

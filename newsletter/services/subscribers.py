@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -13,7 +14,14 @@ from accounts.models import User
 from districts.models import Town
 from imc.validators import require_clean_text
 from newsletter import tokens
-from newsletter.models import ConsentSource, Subscriber, SubscriberStatus, SuppressionReason
+from newsletter.models import (
+    ConsentSource,
+    Subscriber,
+    SubscriberStatus,
+    SubscriptionRequest,
+    SubscriptionRequestStatus,
+    SuppressionReason,
+)
 from outbox.services import email_queue_template
 
 logger = logging.getLogger(__name__)
@@ -29,6 +37,11 @@ def subscriber_request(
 ) -> None:
     """Somebody asked, through a form, to receive the newsletter.
 
+    The form is CSRF-exempt, so "somebody" may be any page the visitor opened: this only asks.
+    It never changes a subscriber (an address new to us gets a row holding nothing but itself);
+    what was asked for waits in a SubscriptionRequest until the address's owner confirms it
+    through the link mailed to them (``subscriber_confirm``).
+
     Returns nothing on purpose: the caller answers the same whether the address was new,
     pending, confirmed, unsubscribed or suppressed, so the form cannot reveal who subscribes.
     A new, pending or unsubscribed address gets a confirmation email; a confirmed one a note
@@ -36,12 +49,12 @@ def subscriber_request(
     """
     require_clean_text(Subscriber, {"name": name})
     email = email.strip().lower()
-    subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
-    if subscriber is None:
-        subscriber = Subscriber.objects.create(email=email)
+    # get_or_create: two first requests for one address at once must not collide on its unique email.
+    subscriber, _ = Subscriber.objects.select_for_update().get_or_create(email=email)
     if subscriber.suppressed:
         return
-    context = {"name": name or subscriber.name, "postal_address": settings.COALITION_POSTAL_ADDRESS}
+    # The stored name, never the one just typed: a forger's text must not speak in our mail.
+    context = {"name": subscriber.name, "postal_address": settings.COALITION_POSTAL_ADDRESS}
     if subscriber.status == SubscriberStatus.CONFIRMED:
         context["preferences_url"] = settings.SITE_URL + reverse(
             "newsletter:preferences", args=[tokens.preferences_token(subscriber.pk)]
@@ -53,36 +66,65 @@ def subscriber_request(
             kind="newsletter.already", to=email, template_prefix="newsletter/email/already", context=context
         )
         return
-    subscriber.status = SubscriberStatus.PENDING
-    if name:
-        subscriber.name = name
-    if town is not None:
-        subscriber.town = town
-        subscriber.district = _district_of(town)
-    subscriber.consent_at = timezone.now()
-    subscriber.consent_source = source
-    subscriber.consent_ip = ip
-    subscriber.save()
-    context["confirm_url"] = settings.SITE_URL + reverse(
-        "newsletter:confirm", args=[tokens.confirm_token(subscriber.pk)]
+    now = timezone.now()
+    # Requests whose links have expired can confirm nothing; they only kept what was asked.
+    subscriber.requests.filter(created_at__lt=now - timedelta(seconds=tokens.CONFIRM_MAX_AGE_SECONDS)).delete()
+    pending = SubscriptionRequest.objects.create(
+        subscriber=subscriber, name=name, town=town, source=source, ip=ip, created_at=now
     )
+    context["confirm_url"] = settings.SITE_URL + reverse("newsletter:confirm", args=[tokens.confirm_token(pending.pk)])
     email_queue_template(
         kind="newsletter.confirm", to=email, template_prefix="newsletter/email/confirm", context=context
     )
 
 
-@transaction.atomic
-def subscriber_confirm(*, subscriber_id: int, ip: str | None) -> Subscriber | None:
-    """The double opt-in's second step: the address owner pressed the button in the email."""
-    subscriber = Subscriber.objects.select_for_update().filter(pk=subscriber_id).first()
-    if subscriber is None or subscriber.suppressed:
+def subscription_request_for_link(*, request_id: int | None) -> SubscriptionRequest | None:
+    """The request a confirmation link names, if that link may still confirm it."""
+    if request_id is None:
         return None
-    if subscriber.status != SubscriberStatus.CONFIRMED:
-        subscriber.status = SubscriberStatus.CONFIRMED
-        subscriber.confirmed_at = timezone.now()
-        subscriber.confirmed_ip = ip
-        subscriber.unsubscribed_at = None
-        subscriber.save(update_fields=["status", "confirmed_at", "confirmed_ip", "unsubscribed_at"])
+    pending = SubscriptionRequest.objects.select_related("subscriber", "town").filter(pk=request_id).first()
+    return pending if pending is not None and pending.confirmable() else None
+
+
+@transaction.atomic
+def subscriber_confirm(*, request_id: int, ip: str | None) -> Subscriber | None:
+    """The double opt-in's second step: the address's owner pressed the button of one request's link.
+
+    The subscriber gets exactly what that request holds: its name and town where it gave them,
+    and its consent record (when, through which form, from which address it was asked). Returns
+    None, changing nothing, when the link can no longer confirm (``SubscriptionRequest.confirmable``):
+    it was used, another request was confirmed, the address unsubscribed since, or it is suppressed.
+    """
+    subscriber_id = SubscriptionRequest.objects.filter(pk=request_id).values_list("subscriber_id", flat=True).first()
+    # The subscriber's row first, as the form and the unsubscribe take it: one order, no deadlock.
+    subscriber = Subscriber.objects.select_for_update().filter(pk=subscriber_id).first()
+    pending = SubscriptionRequest.objects.select_for_update().filter(pk=request_id).first()
+    if subscriber is None or pending is None:
+        return None
+    pending.subscriber = subscriber  # the copy read under the lock
+    if not pending.confirmable():
+        return None
+    now = timezone.now()
+    if pending.name:
+        subscriber.name = pending.name
+    if pending.town_id is not None:
+        subscriber.town = pending.town
+        subscriber.district = _district_of(pending.town)
+    subscriber.status = SubscriberStatus.CONFIRMED
+    subscriber.consent_at = pending.created_at
+    subscriber.consent_source = pending.source
+    subscriber.consent_ip = pending.ip
+    subscriber.confirmed_at = now
+    subscriber.confirmed_ip = ip
+    subscriber.unsubscribed_at = None
+    subscriber.save()
+    pending.status = SubscriptionRequestStatus.CONFIRMED
+    pending.closed_at = now
+    pending.save(update_fields=["status", "closed_at"])
+    # The other open requests asked for the same thing; their links must not rewrite it later.
+    subscriber.requests.filter(status=SubscriptionRequestStatus.OPEN).update(
+        status=SubscriptionRequestStatus.VOID, closed_at=now
+    )
     return subscriber
 
 
@@ -113,13 +155,20 @@ def subscriber_unsubscribe(*, subscriber_id: int, source: str = "") -> Subscribe
     """Stop every later message at once, including the chunks of a send in progress.
 
     A single conditional update: the chunk sender reads the status right before each message.
+    Every confirmation link mailed before dies with it, even when the address was unsubscribed
+    already (a request asked since then must not outlive this "stop").
     ``source`` (e.g. "mailto") only goes to the log: the model keeps no unsubscribe source.
     """
-    updated = (
-        Subscriber.objects.filter(pk=subscriber_id)
-        .exclude(status=SubscriberStatus.UNSUBSCRIBED)
-        .update(status=SubscriberStatus.UNSUBSCRIBED, unsubscribed_at=timezone.now())
-    )
+    now = timezone.now()
+    with transaction.atomic():
+        updated = (
+            Subscriber.objects.filter(pk=subscriber_id)
+            .exclude(status=SubscriberStatus.UNSUBSCRIBED)
+            .update(status=SubscriberStatus.UNSUBSCRIBED, unsubscribed_at=now)
+        )
+        SubscriptionRequest.objects.filter(subscriber_id=subscriber_id, status=SubscriptionRequestStatus.OPEN).update(
+            status=SubscriptionRequestStatus.VOID, closed_at=now
+        )
     if updated and source:
         logger.info("Unsubscribed subscriber %s (%s)", subscriber_id, source)
     return Subscriber.objects.filter(pk=subscriber_id).first()

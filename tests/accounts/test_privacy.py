@@ -13,19 +13,43 @@ from django.test import Client
 
 from accounts.mfa import totp_ensure
 from accounts.models import User
+from accounts.services import user_ensure
+from districts.models import Team
+from groups.models import RelayMessage
 from imc import hooks
+from newsletter.models import ConsentSource, Subscriber, SubscriberStatus
 from outbox.models import EmailStatus, OutboundEmail
 from outbox.services import email_queue
 from tests.conftest import PASSWORD, STAFF_TOTP_SECRET
+from tests.events.conftest import make_group
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def bob(db):
-    from accounts.services import user_ensure
-
     return user_ensure(email="bob@example.org", password="bobs-own-password-77", first_name="Bob")
+
+
+VERA = "vera@example.org"
+
+
+@pytest.fixture
+def vera(db):
+    """Somebody who never signed up: a newsletter subscriber with mail queued for her, who once
+    wrote to a group through its contact form."""
+    subscriber = Subscriber.objects.create(
+        email=VERA, name="Vera Quist", status=SubscriberStatus.CONFIRMED, consent_source=ConsentSource.PAGE
+    )
+    queued = email_queue(kind="test.notice", to=VERA, subject="Vera's notice", body_text="x")
+    return {"subscriber": subscriber, "queued": queued}
+
+
+def _add_address(client: Client, email: str) -> None:
+    """What a member does at /accounts/email/: add an address (allauth mails it a link, which
+    only its owner can follow)."""
+    response = client.post("/accounts/email/", {"action_add": "", "email": email})
+    assert response.status_code == 302, response.content.decode()[:500]
 
 
 def _export(client: Client) -> dict:
@@ -74,6 +98,104 @@ def test_a_member_exports_only_their_own_data(client, activist, bob):
     assert "For Bob" not in text
     client.force_login(bob)
     assert _export(client)["account"]["email"] == "bob@example.org"
+
+
+def test_a_relay_message_appears_in_the_writers_download_without_the_recipients_addresses(client, activist):
+    organizer = user_ensure(email="olga@example.org", password=PASSWORD, first_name="Olga")
+    lead = user_ensure(email="lena@example.org", password=PASSWORD, first_name="Lena")
+    group = make_group("Lowell Indivisible", "Lowell", organizer)
+    team = Team.objects.create(name="Voting Rights", slug="voting-rights", description="x", how_to_help="x", lead=lead)
+    client.force_login(activist)
+    form = {"name": "Alice", "email": activist.email}
+    assert client.post(f"/groups/{group.slug}/contact/", {**form, "message": "To the group"}).status_code == 302
+    assert client.post(f"/teams/{team.slug}/contact/", {**form, "message": "To the team"}).status_code == 302
+    assert OutboundEmail.objects.filter(reply_to=activist.email).count() == 2  # the relay wrote its mail
+
+    data = _export(client)
+    text = json.dumps(data)
+    assert "olga@example.org" not in text
+    assert "lena@example.org" not in text
+    # The mail log holds mail to her, not the relay's mail to the organizers and the lead.
+    assert data["emails"] == []
+    sent = sorted(data["groups"]["messages_sent"], key=lambda m: m["body"])
+    assert [(m["group"], m["team"], m["subject"], m["body"], m["reply_to"]) for m in sent] == [
+        ("Lowell Indivisible", None, "Message for Lowell Indivisible from Alice", "To the group", activist.email),
+        (None, "Voting Rights", "Message for Voting Rights from Alice", "To the team", activist.email),
+    ]
+    assert all(m["at"] for m in sent)
+
+    # The organizer's own download holds the mail she received, without the writer's address.
+    client.force_login(organizer)
+    data = _export(client)
+    assert [(e["kind"], e["to"]) for e in data["emails"]] == [("groups.relay", "olga@example.org")]
+    assert activist.email not in json.dumps(data)
+
+
+def test_a_relay_message_sent_under_somebody_elses_address_does_not_show_that_address(client, activist, bob):
+    organizer = user_ensure(email="olga@example.org", password=PASSWORD, first_name="Olga")
+    group = make_group("Lowell Indivisible", "Lowell", organizer)
+    client.force_login(activist)
+    post = {"name": "Alice", "email": bob.email, "message": "Reply to Bob"}
+    assert client.post(f"/groups/{group.slug}/contact/", post).status_code == 302
+
+    data = _export(client)
+    assert [(m["body"], m["reply_to"]) for m in data["groups"]["messages_sent"]] == [("Reply to Bob", None)]
+    assert bob.email not in json.dumps(data)
+
+
+def test_the_verified_addresses_are_the_confirmed_ones_of_the_account(activist, bob):
+    from accounts.selectors import user_verified_addresses
+
+    EmailAddress.objects.create(user=activist, email="Alice.Old@Example.org", verified=True)
+    EmailAddress.objects.create(user=activist, email="vera@example.org", verified=False)
+    assert user_verified_addresses(activist) == {"alice@example.org", "alice.old@example.org"}
+    # A login address nobody confirmed (an account made in the shell, say) opens nothing.
+    EmailAddress.objects.filter(user=bob).update(verified=False)
+    assert user_verified_addresses(bob) == set()
+
+
+def test_an_unverified_address_does_not_open_its_owners_data(client, activist, vera):
+    RelayMessage.objects.create(
+        group=make_group("Lowell Indivisible", "Lowell"), sender_name="Vera", sender_email=VERA, body="Vera wrote"
+    )
+    client.force_login(activist)
+    _add_address(client, VERA)
+    assert EmailAddress.objects.get(email=VERA).user == activist
+    assert not EmailAddress.objects.get(email=VERA).verified
+
+    data = _export(client)
+    text = json.dumps(data)
+    assert VERA not in text
+    assert "Vera" not in text
+    assert data["newsletter"]["subscription"] is None
+    assert data["groups"]["messages_sent"] == []
+    assert [e["to"] for e in data["emails"]] == []
+    # The address she added is counted, not named: it may be somebody else's.
+    assert data["account"]["email_addresses"] == [{"email": activist.email, "verified": True, "primary": True}]
+    assert data["account"]["unverified_addresses"] == 1
+
+
+def test_a_second_address_opens_its_data_once_verified(client, activist, vera):
+    """The control for the test above: the same rows do show once the address is confirmed hers."""
+    EmailAddress.objects.create(user=activist, email=VERA, verified=True)
+    client.force_login(activist)
+    data = _export(client)
+    assert data["newsletter"]["subscription"]["email"] == VERA
+    assert [e["subject"] for e in data["emails"]] == ["Vera's notice"]
+
+
+def test_deleting_an_account_leaves_the_data_of_an_unverified_address_alone(client, activist, vera):
+    message = RelayMessage.objects.create(
+        group=make_group("Lowell Indivisible", "Lowell"), sender_name="Vera", sender_email=VERA, body="Vera wrote"
+    )
+    client.force_login(activist)
+    _add_address(client, VERA)
+
+    assert client.post("/accounts/delete/", {"password": PASSWORD}).status_code == 302
+    assert not User.objects.filter(pk=activist.pk).exists()
+    assert Subscriber.objects.filter(pk=vera["subscriber"].pk, status=SubscriberStatus.CONFIRMED).exists()
+    assert OutboundEmail.objects.filter(pk=vera["queued"].pk, status=EmailStatus.QUEUED).exists()
+    assert RelayMessage.objects.filter(pk=message.pk).exists()
 
 
 def test_apps_add_their_part_to_the_export_and_deletion(client, activist, monkeypatch):

@@ -30,9 +30,13 @@ def test_double_opt_in_only_a_confirmed_subscriber_receives_newsletters(client, 
     response = _subscribe(client, django_capture_on_commit_callbacks, name="Nina", place="01852", source="footer")
     assert response.status_code == 302 and response["Location"] == "/newsletter/thanks/"
     subscriber = Subscriber.objects.get(email="new@example.org")
-    assert subscriber.status == SubscriberStatus.PENDING
-    assert (subscriber.consent_source, subscriber.consent_ip) == (ConsentSource.FOOTER, "203.0.113.7")
-    assert subscriber.consent_at is not None and subscriber.district == ma(3)  # 01852 is Lowell
+    # Asking stores nothing about the address yet: the request waits for its owner's click.
+    assert (subscriber.status, subscriber.name, subscriber.district, subscriber.consent_at) == (
+        SubscriberStatus.PENDING,
+        "",
+        None,
+        None,
+    )
     [confirmation] = mail.outbox
     assert confirmation.to == ["new@example.org"] and "Confirm" in confirmation.subject
     confirm_path = _link(confirmation.body, "confirm")
@@ -46,6 +50,8 @@ def test_double_opt_in_only_a_confirmed_subscriber_receives_newsletters(client, 
     client.post(confirm_path, REMOTE_ADDR="203.0.113.8")
     subscriber.refresh_from_db()
     assert (subscriber.status, subscriber.confirmed_ip) == (SubscriberStatus.CONFIRMED, "203.0.113.8")
+    assert (subscriber.consent_source, subscriber.consent_ip) == (ConsentSource.FOOTER, "203.0.113.7")
+    assert subscriber.consent_at < subscriber.confirmed_at and subscriber.district == ma(3)  # 01852 is Lowell
 
     send_all(compose("Second issue"), django_capture_on_commit_callbacks)
     assert recipients() == ["new@example.org"]
@@ -190,3 +196,123 @@ def test_the_one_click_subscription_never_redirects_off_site(client, activist, t
     response = client.post("/newsletter/member/", {"next": target})
     assert response.status_code == 302
     assert response["Location"] == "/accounts/profile/"
+
+
+# --- A forged, cookieless cross-site POST may only ask: "Trust, again" (4) --------------------------
+
+
+def _forged(capture, email: str, **extra):
+    """What a hostile page can make a visitor's browser send: no cookie, no token, a foreign Origin."""
+    data = {"email": email, "name": "Mallory", "place": "Springfield", "source": "home", **extra}
+    with capture(execute=True):
+        return Client(enforce_csrf_checks=True).post(
+            "/newsletter/", data, HTTP_ORIGIN="https://evil.example", REMOTE_ADDR="198.51.100.66"
+        )
+
+
+def _stored(subscriber: Subscriber) -> dict:
+    subscriber = Subscriber.objects.get(pk=subscriber.pk)
+    return {f.attname: getattr(subscriber, f.attname) for f in Subscriber._meta.concrete_fields}
+
+
+@pytest.mark.parametrize("who", ["pete", "uma", "bob"])
+def test_a_forged_post_changes_nothing_stored_for_a_pending_an_unsubscribed_or_a_confirmed_subscriber(
+    request, who, django_capture_on_commit_callbacks
+):
+    subscriber = request.getfixturevalue(who)
+    before = _stored(subscriber)
+    response = _forged(django_capture_on_commit_callbacks, subscriber.email)
+    assert response.status_code == 302 and response["Location"] == "/newsletter/thanks/"
+    assert _stored(subscriber) == before  # name, town, district, status and consent as they were
+    [message] = mail.outbox
+    assert message.to == [subscriber.email]  # at most a mail to the address itself
+
+
+def test_the_note_to_a_confirmed_subscriber_greets_them_by_their_own_name(bob, django_capture_on_commit_callbacks):
+    _forged(django_capture_on_commit_callbacks, "bob@example.org")
+    [message] = mail.outbox
+    assert "already subscribed" in message.subject
+    assert message.body.startswith("Hello Bob,") and "Mallory" not in message.body
+
+
+def test_an_old_confirmation_link_replayed_after_an_unsubscribe_does_not_subscribe_again(
+    client, django_capture_on_commit_callbacks
+):
+    _subscribe(client, django_capture_on_commit_callbacks, name="Nina", place="Lowell")
+    confirm_path = _link(mail.outbox[0].body, "confirm")
+    client.post(confirm_path)
+    subscriber = Subscriber.objects.get(email="new@example.org")
+    assert subscriber.status == SubscriberStatus.CONFIRMED
+    client.post(f"/newsletter/unsubscribe/{unsubscribe_token(subscriber.pk)}/")
+    unsubscribed = _stored(subscriber)
+    assert unsubscribed["status"] == SubscriberStatus.UNSUBSCRIBED
+
+    # The forger asks again with their details, then replays the link they saw (or guessed was kept).
+    mail.outbox.clear()
+    _forged(django_capture_on_commit_callbacks, "new@example.org")
+    assert _stored(subscriber) == unsubscribed
+    assert client.post(confirm_path).status_code == 404  # even with a CSRF token, as a forger can fetch one
+    assert _stored(subscriber) == unsubscribed  # still unsubscribed, still Nina of Lowell
+    assert client.get(confirm_path).status_code == 404
+
+
+def test_a_link_that_was_never_used_is_dead_after_an_unsubscribe(uma, client, django_capture_on_commit_callbacks):
+    _subscribe(client, django_capture_on_commit_callbacks, email="uma@example.org", name="Uma")
+    confirm_path = _link(mail.outbox[0].body, "confirm")
+    client.post(f"/newsletter/unsubscribe/{unsubscribe_token(uma.pk)}/")  # "it was not me, stop"
+    before = _stored(uma)
+    assert client.post(confirm_path).status_code == 404
+    assert _stored(uma) == before and before["status"] == SubscriberStatus.UNSUBSCRIBED
+
+
+def test_a_confirmation_link_works_once(client, django_capture_on_commit_callbacks):
+    _subscribe(client, django_capture_on_commit_callbacks, name="Nina")
+    confirm_path = _link(mail.outbox[0].body, "confirm")
+    assert client.post(confirm_path).status_code == 200
+    confirmed = _stored(Subscriber.objects.get(email="new@example.org"))
+    assert confirmed["status"] == SubscriberStatus.CONFIRMED
+    assert client.get(confirm_path).status_code == 404
+    assert client.post(confirm_path, REMOTE_ADDR="198.51.100.66").status_code == 404
+    assert _stored(Subscriber.objects.get(email="new@example.org")) == confirmed
+
+
+def test_confirming_applies_exactly_the_details_and_consent_of_the_request_confirmed(
+    pete, client, django_capture_on_commit_callbacks
+):
+    _subscribe(client, django_capture_on_commit_callbacks, email="pete@example.org", name="Pete", place="01852")
+    _forged(django_capture_on_commit_callbacks, "pete@example.org")  # Mallory of Springfield, from the home form
+    own, forged = (_link(m.body, "confirm") for m in mail.outbox)
+    assert _stored(pete)["name"] == ""  # asking changed nothing yet
+
+    page = client.get(own).content.decode()
+    assert "Pete" in page and "Lowell" in page and "Mallory" not in page  # the page shows what is confirmed
+    client.post(own, REMOTE_ADDR="203.0.113.8")
+    pete.refresh_from_db()
+    assert (pete.status, pete.name, pete.town.name, pete.district) == (
+        SubscriberStatus.CONFIRMED,
+        "Pete",
+        "Lowell",
+        ma(3),
+    )
+    assert (pete.consent_source, pete.consent_ip, pete.confirmed_ip) == (
+        ConsentSource.PAGE,
+        "203.0.113.7",
+        "203.0.113.8",
+    )
+    confirmed = _stored(pete)
+    assert client.post(forged).status_code == 404  # the other request died with this confirmation
+    assert _stored(pete) == confirmed
+
+
+def test_a_signed_in_member_posting_next_profile_lands_on_the_profile(client, activist):
+    client.force_login(activist)
+    response = client.post("/newsletter/member/", {"action": "subscribe", "next": "profile"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/profile/"
+    assert Subscriber.objects.get(email="alice@example.org").status == SubscriberStatus.CONFIRMED
+
+
+@pytest.mark.parametrize("target", ["admin:index", "newsletter:member", "no-such-page", "accounts:profile"])
+def test_an_unknown_next_goes_to_the_profile_and_a_path_on_the_site_is_kept(client, activist, target):
+    client.force_login(activist)
+    assert client.post("/newsletter/member/", {"next": target})["Location"] == "/accounts/profile/"
+    assert client.post("/newsletter/member/", {"next": "/newsletter/"})["Location"] == "/newsletter/"

@@ -109,7 +109,7 @@ def whole_site(lowell_group, organizer, activist, coordinator, team, django_capt
     from groups import services as group_services
     from newsletter import services as newsletter_services
     from newsletter import tokens
-    from newsletter.models import ConsentSource, Subscriber, SubscriberStatus
+    from newsletter.models import ConsentSource, Subscriber, SubscriberStatus, SubscriptionRequest
 
     group_services.membership_join(user=activist, group=lowell_group)
     group_services.team_volunteer(user=activist, team=team, message="Phone banking")
@@ -124,6 +124,10 @@ def whole_site(lowell_group, organizer, activist, coordinator, team, django_capt
     subscriber = Subscriber.objects.create(
         email="reader@example.org", name="Reader", status=SubscriberStatus.CONFIRMED,
         consent_at=timezone.now(), consent_source=ConsentSource.PAGE, confirmed_at=timezone.now(),
+    )  # fmt: skip
+    asking = SubscriptionRequest.objects.create(
+        subscriber=Subscriber.objects.create(email="asking@example.org"), name="Asker", town=lowell_group.home_town,
+        source=ConsentSource.PAGE,
     )  # fmt: skip
     issue = newsletter_services.newsletter_save(
         by=coordinator, subject="Spring update", preheader="What we did", audience_all=True, districts=[],
@@ -144,7 +148,7 @@ def whole_site(lowell_group, organizer, activist, coordinator, team, django_capt
             "/events/", "/events/?zip=99999", "/events/?zip=01852&distance=25&type=rally",
             f"/events/calendar/?month={start:%Y-%m}", f"/events/{slug}/", f"/events/cant-come/{cant_come_token(rsvp)}/",
             "/newsletter/", "/newsletter/thanks/", f"/newsletter/{issue.slug}/",
-            f"/newsletter/confirm/{tokens.confirm_token(subscriber.pk)}/", "/newsletter/confirm/bad-token/",
+            f"/newsletter/confirm/{tokens.confirm_token(asking.pk)}/", "/newsletter/confirm/bad-token/",
             f"/newsletter/preferences/{tokens.preferences_token(subscriber.pk)}/",
             f"/newsletter/unsubscribe/{tokens.unsubscribe_token(subscriber.pk)}/", "/no-such-page/",
         ],

@@ -134,6 +134,8 @@ SITE: dict[str, Rule] = {
     "events:cancel": EVENT_MANAGERS,
     "events:attendees": EVENT_MANAGERS,
     "events:attendees_csv": EVENT_MANAGERS,
+    # Another group's invitation to co-host: the invited group's organizers answer it, nobody else.
+    "events:cohost_answer": GROUP_ORGANIZERS,
     # newsletter
     "newsletter:subscribe": PUBLIC,
     "newsletter:thanks": PUBLIC,
@@ -374,7 +376,7 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
     from groups.models import GroupClaim, GroupStatus, Membership, MembershipStatus
     from newsletter import services as newsletter_services
     from newsletter import tokens as newsletter_tokens
-    from newsletter.models import ConsentSource, Delivery, Subscriber, SubscriberStatus
+    from newsletter.models import ConsentSource, Delivery, Subscriber, SubscriberStatus, SubscriptionRequest
     from outbox.models import OutboundEmail
 
     lowell = Town.objects.get(name="Lowell")
@@ -429,6 +431,19 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         event_services.rsvp_create(event=event, user=pat)
         event_services.rsvp_create(event=event, user=quinn)  # the waitlist
     feed = event_services.member_calendar_ensure(user=activist)
+    # The MA-5 group names the MA-3 group as co-host of its own event: an invitation to answer.
+    cohost_event = Event.objects.create(
+        slug="metro-west-canvass",
+        title="Metro West canvass",
+        host_group=other_group,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        town=ma5_town,
+        district=ma5_town.primary_district,
+        status=EventStatus.PUBLISHED,
+        created_by=other_organizer,
+    )
+    event_services.event_update(event=cohost_event, by=other_organizer, co_hosts=[group])
 
     team = Team.objects.create(name="Voter Outreach", slug="voter-outreach", description="Doors.", lead=lea)
     group_services.team_volunteer(user=vic, team=team, message="Weekends")
@@ -444,6 +459,10 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         confirmed_at=timezone.now(),
     )
     own_subscription = newsletter_services.subscriber_member_subscribe(user=activist, ip=None)
+    # A confirmation link names a request waiting for its click (a used one is a 404).
+    asking = SubscriptionRequest.objects.create(
+        subscriber=Subscriber.objects.create(email="new.reader@example.org"), source=ConsentSource.PAGE
+    )
     issue = newsletter_services.newsletter_save(
         by=coordinator,
         subject="Spring update",
@@ -497,7 +516,8 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         "groups:confirm": group_services.confirmation_token(group),
         "events:member_feed": feed.token,
         "events:cant_come": reminders.cant_come_token(own_rsvp),
-        "newsletter:confirm": newsletter_tokens.confirm_token(own_subscription.pk),
+        "events:cohost_answer": cohost_event.cohost_invitations.get().pk,
+        "newsletter:confirm": newsletter_tokens.confirm_token(asking.pk),
         "newsletter:unsubscribe": newsletter_tokens.unsubscribe_token(own_subscription.pk),
         "newsletter:preferences": newsletter_tokens.preferences_token(own_subscription.pk),
     }
@@ -559,6 +579,8 @@ def fill(endpoint: Endpoint, world: World) -> str:
             values[param] = world.tokens[endpoint.key]
         elif param == "action":
             values[param] = "pause"
+        elif param == "pk" and endpoint.key in world.tokens:
+            values[param] = world.tokens[endpoint.key]
         elif param == "pk":
             values[param] = world.membership.pk if endpoint.key.startswith("groups:") else world.issue.pk
         elif param in ("key", "uidb36"):

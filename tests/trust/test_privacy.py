@@ -167,3 +167,111 @@ def test_relay_messages_older_than_the_privacy_page_says_are_deleted_by_the_beat
     with time_machine.travel(timezone.now() + datetime.timedelta(days=91), tick=False):
         assert purge.apply().get() == 1
     assert list(RelayMessage.objects.values_list("body", flat=True)) == ["new"]
+
+
+# --- Every download, as every member of the cast ----------------------------------------------------
+
+
+@pytest.fixture
+def cast_world(activist, rep_ma3, rep_ma5, coordinator, django_capture_on_commit_callbacks):
+    """The permission walk's world (tests/trust/test_permissions.py), plus two members:
+
+    - Wes writes to the MA-3 group's organizers and to the team's lead through the contact forms.
+    - Mallory adds addresses that are not hers at /accounts/email/ (Sue's, a subscriber; Rex's,
+      who wrote to the group; Pat's, which has an account) and writes to the group giving Pat's
+      address as hers. She can confirm none of them.
+    Sue also has mail queued for her.
+    """
+    from allauth.account.models import EmailAddress
+
+    from outbox.services import email_queue
+    from tests.trust.test_permissions import build_world
+
+    world = build_world(activist, rep_ma3, rep_ma5, coordinator, django_capture_on_commit_callbacks)
+    wes = user_ensure(email="wes@example.org", password=PASSWORD, first_name="Wes", last_name="Ambleside")
+    mallory = user_ensure(email="mallory@example.org", password=PASSWORD, first_name="Mal", last_name="Grindlewick")
+    world.personal["wes"] = (wes.email, "Ambleside")
+    world.personal["mallory"] = (mallory.email, "Grindlewick")
+
+    writer = Client()
+    writer.force_login(wes)
+    form = {"name": "Wes", "email": wes.email}
+    group_contact, team_contact = f"/groups/{world.group.slug}/contact/", f"/teams/{world.team.slug}/contact/"
+    assert writer.post(group_contact, {**form, "message": "Wes to the group"}).status_code == 302
+    assert writer.post(team_contact, {**form, "message": "Wes to the team"}).status_code == 302
+
+    intruder = Client()
+    intruder.force_login(mallory)
+    for address in ("sue@example.org", "rex@example.org", "pat@example.org"):
+        assert intruder.post("/accounts/email/", {"action_add": "", "email": address}).status_code == 302
+    assert set(EmailAddress.objects.filter(user=mallory, verified=False).values_list("email", flat=True)) >= {
+        "sue@example.org",
+        "rex@example.org",
+    }
+    post = {"name": "Mal", "email": "pat@example.org", "message": "Mal as Pat"}
+    assert intruder.post(group_contact, post).status_code == 302
+
+    world.objects["sue_queued"] = email_queue(
+        kind="test.notice", to="sue@example.org", subject="For Sue", body_text="x"
+    )
+    world.users.update(
+        {key: User.objects.get(email=world.personal[key][0]) for key in ("pat", "quinn", "lea", "vic", "cal")},
+        wes=wes,
+        mallory=mallory,
+    )
+    return world
+
+
+def _download(user) -> str:
+    client = Client()
+    client.force_login(user)
+    response = client.get("/accounts/data/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_no_members_data_download_names_anybody_elses_address(cast_world):
+    downloads = {who: _download(user) for who, user in cast_world.users.items()}
+    assert set(downloads) >= {"member", "organizer", "rep", "coordinator", "lea", "wes", "mallory"}
+
+    # Controls: what each must find in their own file, so the search below can see.
+    for who, text in downloads.items():
+        assert cast_world.personal[who][0] in text, f"{who}'s download lacks their own address"
+    organizers_mail = json.loads(downloads["organizer"])["emails"]
+    assert {"groups.relay"} <= {e["kind"] for e in organizers_mail}
+    assert {"teams.relay"} <= {e["kind"] for e in json.loads(downloads["lea"])["emails"]}
+    leaks = [
+        f"{who}'s download names {whose}'s address"
+        for who, text in downloads.items()
+        for whose, (email, _surname) in cast_world.personal.items()
+        if whose != who and email.lower() in text.lower()
+    ]
+    assert not leaks, "\n".join(leaks)
+
+    # What the files hold instead: the messages written, not their recipients.
+    wrote = json.loads(downloads["wes"])["groups"]["messages_sent"]
+    assert sorted(m["body"] for m in wrote) == ["Wes to the group", "Wes to the team"]
+    mallorys = json.loads(downloads["mallory"])
+    assert [(m["body"], m["reply_to"]) for m in mallorys["groups"]["messages_sent"]] == [("Mal as Pat", None)]
+    assert mallorys["newsletter"]["subscription"] is None
+    assert json.loads(downloads["member"])["newsletter"]["subscription"]["email"] == ALICE
+
+
+def test_deleting_an_account_with_unverified_addresses_leaves_their_owners_data(cast_world):
+    sue = Subscriber.objects.get(email="sue@example.org")
+    sues_deliveries = Delivery.objects.filter(subscriber=sue).count()
+    rexs_message = RelayMessage.objects.get(sender_email="rex@example.org")
+    assert sues_deliveries == 1
+
+    client = Client()
+    client.force_login(cast_world.users["mallory"])
+    assert client.post("/accounts/delete/", {"password": PASSWORD}).status_code == 302
+
+    assert not User.objects.filter(email="mallory@example.org").exists()
+    assert Subscriber.objects.filter(pk=sue.pk, status=sue.status).exists()
+    assert Delivery.objects.filter(subscriber=sue).count() == sues_deliveries
+    assert OutboundEmail.objects.filter(pk=cast_world.objects["sue_queued"].pk, status="queued").exists()
+    assert RelayMessage.objects.filter(pk=rexs_message.pk).exists()
+    # Her own message goes with her, though she gave Pat's address in it.
+    assert not RelayMessage.objects.filter(body="Mal as Pat").exists()
+    assert User.objects.filter(email="pat@example.org").exists()
