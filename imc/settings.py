@@ -294,10 +294,16 @@ NEWSLETTER_LIST_ID = env_str(
     "NEWSLETTER_LIST_ID", "Indivisible Mass Coalition newsletter <newsletter.indivisiblemass.org>"
 )
 NEWSLETTER_UNSUBSCRIBE_MAILTO = env_str("NEWSLETTER_UNSUBSCRIBE_MAILTO", "unsubscribe@indivisiblemass.org")
-# Recipients per chunk task (one SMTP connection each), and how long a chunk's worker may stay
-# silent before the sweeper hands the chunk to another worker.
+# Recipients per chunk task (one SMTP connection each), and the lease a worker holds on its
+# chunk: renewed before every message, and only once it has expired does the sweeper hand the
+# chunk to another worker. It must be well above the time one message takes (EMAIL_TIMEOUT).
 NEWSLETTER_CHUNK_SIZE = env_int("NEWSLETTER_CHUNK_SIZE", 500)
-NEWSLETTER_CHUNK_STALE_SECONDS = env_int("NEWSLETTER_CHUNK_STALE_SECONDS", 120)
+NEWSLETTER_CHUNK_LEASE_SECONDS = env_int("NEWSLETTER_CHUNK_LEASE_SECONDS", 120)
+# A message handed to the server by a worker that then died or stalled is sent again only after
+# this long (a stalled worker that wakes up sooner records it itself): the one repeat we accept.
+NEWSLETTER_DELIVERY_INFLIGHT_SECONDS = env_int("NEWSLETTER_DELIVERY_INFLIGHT_SECONDS", 600)
+# Claims of one chunk that may end in an error or an expired lease before the send fails.
+NEWSLETTER_CHUNK_MAX_FAILURES = env_int("NEWSLETTER_CHUNK_MAX_FAILURES", 5)
 # Subscribe form limits: attempts per hour from one IP address and for one email address.
 NEWSLETTER_SUBSCRIBE_LIMIT_PER_IP = env_int("NEWSLETTER_SUBSCRIBE_LIMIT_PER_IP", 20)
 NEWSLETTER_SUBSCRIBE_LIMIT_PER_ADDRESS = env_int("NEWSLETTER_SUBSCRIBE_LIMIT_PER_ADDRESS", 3)

@@ -30,10 +30,19 @@ class CoordinatorOnly:
 class NewsletterAdmin(CoordinatorOnly, admin.ModelAdmin):
     """Read-only list and detail; composing and sending happen on the staff page it links to."""
 
-    list_display = ["subject", "status", "scheduled_at", "started_at", "sent_at", "recipient_count", "open_page"]
+    list_display = [
+        "subject",
+        "status",
+        "failure_reason",
+        "scheduled_at",
+        "started_at",
+        "sent_at",
+        "recipient_count",
+        "open_page",
+    ]
     list_filter = ["status"]
     search_fields = ["subject"]
-    readonly_fields = ["open_page", "progress_numbers"]
+    readonly_fields = ["open_page", "progress_numbers", "failure_reason"]
     fields = [
         "open_page",
         "progress_numbers",
@@ -41,6 +50,7 @@ class NewsletterAdmin(CoordinatorOnly, admin.ModelAdmin):
         "preheader",
         "body_markdown",
         "status",
+        "failure_reason",
         "audience_all",
         "districts",
         "include_events",

@@ -135,6 +135,9 @@ class NewsletterStatus(models.TextChoices):
     PAUSED = "paused", "Paused"
     SENT = "sent", "Sent"
     CANCELLED = "cancelled", "Cancelled"
+    # It could not go out (a message that cannot be built, a chunk that kept failing): stopped,
+    # with its reason, instead of retried for ever.
+    FAILED = "failed", "Failed"
 
 
 class NewsletterQuerySet(models.QuerySet):
@@ -166,6 +169,7 @@ class Newsletter(models.Model):
     recipient_count = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.CharField(max_length=500, blank=True, help_text="Why the send stopped, if it failed.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -195,18 +199,25 @@ class ChunkStatus(models.TextChoices):
 class SendChunk(models.Model):
     """A few hundred deliveries that one task sends over one connection.
 
-    The row, not the broker, says whether the chunk is done: a worker claims it with a
-    conditional update and refreshes ``heartbeat_at`` while it sends; the sweeper queues a chunk
-    again when its heartbeat stops (the worker died).
+    The row, not the broker, says whether the chunk is done and who may send it. A worker
+    claims it with a conditional update that increments ``token``, and holds it on a lease
+    (``lease_until``) that it renews before each message with ``WHERE token = <its token>``: the
+    sweeper hands a chunk on only once its lease has expired (the worker died or stalled), and a
+    stalled worker that wakes up finds its token outdated and stops before sending anything.
+    ``failures`` counts claims that ended in an error or an expired lease; past a bound the send
+    fails visibly instead of looping.
     """
 
     newsletter = models.ForeignKey(Newsletter, on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=ChunkStatus.choices, default=ChunkStatus.QUEUED)
     size = models.PositiveIntegerField(default=0)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker claimed the chunk.")
+    token = models.PositiveIntegerField(default=0, help_text="The fencing token of the current claim.")
+    failures = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     # Written when the chunk is done, so that progress never counts a million delivery rows.
     sent_count = models.PositiveIntegerField(default=0)
@@ -216,7 +227,7 @@ class SendChunk(models.Model):
     class Meta:
         ordering = ["newsletter", "number"]
         constraints = [models.UniqueConstraint(fields=["newsletter", "number"], name="unique_chunk_number")]
-        indexes = [models.Index(fields=["status", "heartbeat_at"], name="newsletter_chunk_sweep")]
+        indexes = [models.Index(fields=["status", "lease_until"], name="newsletter_chunk_sweep")]
 
     def __str__(self) -> str:
         return f"{self.newsletter_id}#{self.number} ({self.status})"
@@ -224,6 +235,9 @@ class SendChunk(models.Model):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    # Handed to the mail server by the chunk's owner and not yet acknowledged: no other worker
+    # sends it while it may still be on its way.
+    INFLIGHT = "inflight", "Being sent"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Skipped (unsubscribed or suppressed before its turn)"
@@ -240,6 +254,7 @@ class Delivery(models.Model):
     error = models.CharField(max_length=300, blank=True)
     bounced = models.BooleanField(default=False)
     provider_message_id = models.CharField(max_length=200, blank=True)
+    inflight_at = models.DateTimeField(null=True, blank=True, help_text="When it was last handed to the server.")
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

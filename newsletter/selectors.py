@@ -86,7 +86,7 @@ def progress(newsletter: Newsletter) -> Progress:
     sent = (done["sent"] or 0) + counts.get(DeliveryStatus.SENT, 0)
     failed = (done["failed"] or 0) + counts.get(DeliveryStatus.FAILED, 0)
     skipped = (done["skipped"] or 0) + counts.get(DeliveryStatus.SKIPPED, 0)
-    pending = untouched + counts.get(DeliveryStatus.PENDING, 0)
+    pending = untouched + counts.get(DeliveryStatus.PENDING, 0) + counts.get(DeliveryStatus.INFLIGHT, 0)
     return Progress(total=sent + failed + skipped + pending, sent=sent, failed=failed, skipped=skipped, pending=pending)
 
 

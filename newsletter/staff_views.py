@@ -138,8 +138,12 @@ def progress_json(request: HttpRequest, pk: int) -> JsonResponse:
 @require_POST
 def send_test(request: HttpRequest, pk: int) -> HttpResponse:
     newsletter = get_object_or_404(Newsletter, pk=pk)
-    services.newsletter_send_test(newsletter=newsletter, to_user=request.user)
-    messages.success(request, f"A test copy is on its way to {request.user.email}.")
+    try:
+        services.newsletter_send_test(newsletter=newsletter, to_user=request.user)
+    except services.NotAllowed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"A test copy is on its way to {request.user.email}.")
     return redirect("newsletter:staff_edit", pk=pk)
 
 

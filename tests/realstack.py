@@ -7,6 +7,7 @@ so a skip can never hide a failure there.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -83,6 +84,9 @@ class SmtpSink:
     refuse: set[str] = field(default_factory=set)
     # Addresses the server defers with a temporary 451 (greylisting, a full mailbox ...).
     defer: set[str] = field(default_factory=set)
+    # Seconds the server takes over each message before it answers (a slow or distant server).
+    # The message counts as received once the wait is over, whether or not the client still reads.
+    delay: float = 0.0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
@@ -93,6 +97,8 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         mail = ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(envelope.content))
         with self.lock:
             self.messages.append(mail)
@@ -113,8 +119,8 @@ class SmtpSink:
             return list(self.messages)
 
 
-def start_smtp_sink() -> tuple[SmtpSink, Controller]:
-    sink = SmtpSink(port=free_port())
+def start_smtp_sink(delay: float = 0.0) -> tuple[SmtpSink, Controller]:
+    sink = SmtpSink(port=free_port(), delay=delay)
     controller = Controller(sink, hostname=sink.host, port=sink.port, ready_timeout=10)
     controller.start()
     return sink, controller
@@ -201,7 +207,18 @@ class CeleryWorker:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
 
+    def pause(self) -> None:
+        """SIGSTOP the whole worker, as a stalled machine or a long garbage-collection pause would:
+        it holds its sockets and database connection but does nothing until ``resume``."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGCONT)
+
     def stop(self) -> None:
+        self.resume()  # a stopped process would never act on the SIGTERM
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:

@@ -1,10 +1,11 @@
 """Writes of the newsletter app. Views, admin and tasks call these and nothing else."""
 
 from newsletter.services.bounces import tracking_event_record
+from newsletter.services.chunks import chunk_send
 from newsletter.services.compose import newsletter_save
 from newsletter.services.sending import (
     NotAllowed,
-    chunk_send,
+    NotSendable,
     newsletter_cancel,
     newsletter_maybe_finish,
     newsletter_pause,
@@ -27,6 +28,7 @@ from newsletter.services.subscribers import (
 
 __all__ = [
     "NotAllowed",
+    "NotSendable",
     "chunk_send",
     "newsletter_cancel",
     "newsletter_maybe_finish",

@@ -6,33 +6,38 @@ What is done is recorded in PostgreSQL, never inferred from the broker:
 2. ``newsletter_prepare`` reads the audience in keyset batches and writes one ``Delivery`` per
    recipient (unique on issue and subscriber) and one ``SendChunk`` per few hundred of them.
    Only when every row exists does it queue the chunks: nothing leaves before that.
-3. ``chunk_send`` claims a chunk with a conditional update, renders the issue once, and for each
-   pending delivery re-reads whether the subscriber still receives mail, waits for the global
-   rate limiter, sends over one connection and marks the delivery sent at once.
-4. ``newsletter_sweep`` (beat) starts scheduled issues, queues again the chunks whose worker
-   stopped beating (killed) or whose task the broker lost, and closes finished sends.
+3. ``chunk_send`` (in ``chunks.py``) claims a chunk on a lease with a fencing token, renders
+   the issue once, and for each pending delivery re-reads whether the subscriber still
+   receives mail, waits for the global rate limiter, renews its lease and marks the delivery
+   in flight (conditional on its token, and on the delivery still being pending), sends over
+   one connection and marks the delivery sent at once.
+4. ``newsletter_sweep`` (beat) starts scheduled issues, queues again the chunks whose lease
+   expired (their worker died or stalled) or whose task the broker lost, and closes finished
+   sends. A chunk that keeps failing, or a message that cannot be built, ends the send in the
+   FAILED state with its reason, instead of a loop.
 
-The trade-off we accept: a worker killed after the server accepted a message but before the
-row was marked sends that one message again. No mail protocol lets us do better.
+The trade-off we accept: a worker killed (or stalled for longer than
+``NEWSLETTER_DELIVERY_INFLIGHT_SECONDS``) after the server accepted a message but before the row
+was marked sends that one message again. No mail protocol lets us do better.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-import smtplib
-import time
+import unicodedata
 from datetime import timedelta
+from email.errors import MessageError
 from email.utils import formatdate
 from html import escape
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Count, F, Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.models import User
@@ -46,22 +51,53 @@ from newsletter.models import (
     NewsletterStatus,
     SendChunk,
     Subscriber,
-    SuppressionReason,
 )
-from newsletter.ratelimit import rate_limiter
-from newsletter.services.subscribers import subscriber_suppress
 from newsletter.smtp import SmtpSession, plain_address
 from outbox.services import email_queue
 
 logger = logging.getLogger(__name__)
 
-# Deliveries whose status is re-read together right before they are sent.
-STATUS_BATCH = 25
-MAX_ATTEMPTS = 3
-
 
 class NotAllowed(ValueError):
     """The issue is not in a state that allows this action."""
+
+
+class NotSendable(NotAllowed):
+    """The issue itself cannot go out as it is (its subject would break the message's headers)."""
+
+
+class SendFailed(Exception):
+    """A problem no retry can fix: the whole send stops in the FAILED state with this reason."""
+
+
+# What building a message raises when its content cannot make a message (a header with a line
+# break, an unencodable part): it would fail the same way on every retry.
+_BUILD_ERRORS = (ValueError, TypeError, LookupError, MessageError)
+_LINE_SEPARATORS = ("\u2028", "\u2029")
+
+
+def subject_problem(subject: str) -> str | None:
+    """Why this subject cannot be a mail header, or None. A line break in a header would end it
+    (or inject others), so Django refuses to build such a message at all."""
+    if any(unicodedata.category(char) == "Cc" or char in _LINE_SEPARATORS for char in subject):
+        return "The subject contains a line break or another control character; remove it and save the issue."
+    return None
+
+
+def _check_sendable(newsletter: Newsletter) -> None:
+    problem = subject_problem(newsletter.subject)
+    if problem is not None:
+        raise NotSendable(problem)
+
+
+def _fail_send(newsletter_id: int, reason: str, *, from_status: tuple[str, ...] = (NewsletterStatus.SENDING,)) -> bool:
+    """Stop a send for good, visibly: workers see the status at their next check and stop."""
+    changed = Newsletter.objects.filter(pk=newsletter_id, status__in=from_status).update(
+        status=NewsletterStatus.FAILED, failure_reason=reason[:500]
+    )
+    if changed:
+        logger.error("Newsletter %s failed: %s", newsletter_id, reason)
+    return bool(changed)
 
 
 def _transition(newsletter: Newsletter, allowed_from: tuple[str, ...], to: str, **fields: object) -> Newsletter:
@@ -135,9 +171,6 @@ _TEXT_NAME, _TEXT_EVENTS = "IMCPHTEXTNAME", "IMCPHTEXTEVENTS"
 _TOKEN, _MSGID, _DATE, _DELIVERY = "IMCPHTOKEN", "IMCPHMSGID", "IMCPHDATE", "IMCPHDELIVERY"
 
 
-_MARK = "newsletter_delivery_mark"
-
-
 class ChunkMessages:
     """Makes each recipient's message of one chunk.
 
@@ -157,6 +190,12 @@ class ChunkMessages:
         self.template = None
         self.session: SmtpSession | None = None
         self.prepared_mark = False
+        # PostgreSQL's prepared statements of this claim (named per claim, so that no two chunk
+        # sends on one connection, as in a test that runs a takeover in-process, share one).
+        self.mark_statement = self.take_statement = ""
+        # The claim this factory sends for: every message first renews its lease.
+        self.chunk_id = 0
+        self.token = 0
         self.envelope_from = sanitize_address(settings.NEWSLETTER_FROM_EMAIL, settings.DEFAULT_CHARSET)
         if isinstance(connection, SmtpBackend):
             self.template = self._template()
@@ -244,6 +283,7 @@ class ChunkMessages:
 
 def newsletter_send_test(*, newsletter: Newsletter, to_user: User) -> None:
     """One copy to the coordinator, through the outbox like any other owed email."""
+    _check_sendable(newsletter)
     issue = rendering.render_issue(newsletter)
     subscriber = Subscriber.objects.filter(email=to_user.email.lower()).first()
     subscriber_id = subscriber.pk if subscriber else None
@@ -276,6 +316,7 @@ def _events_for(newsletter: Newsletter, district_id: int | None, cache: dict) ->
 def newsletter_schedule(*, newsletter: Newsletter, when) -> Newsletter:
     if when <= timezone.now():
         raise NotAllowed("The send time must be in the future.")
+    _check_sendable(newsletter)
     return _transition(
         newsletter, (NewsletterStatus.DRAFT, NewsletterStatus.SCHEDULED), NewsletterStatus.SCHEDULED, scheduled_at=when
     )
@@ -286,6 +327,7 @@ def newsletter_unschedule(*, newsletter: Newsletter) -> Newsletter:
 
 
 def newsletter_send_now(*, newsletter: Newsletter) -> Newsletter:
+    _check_sendable(newsletter)
     with transaction.atomic():
         newsletter = _transition(
             newsletter,
@@ -303,8 +345,15 @@ def newsletter_pause(*, newsletter: Newsletter) -> Newsletter:
 
 
 def newsletter_resume(*, newsletter: Newsletter) -> Newsletter:
+    """Go on with a paused send, or try a failed one again (its chunks' failures start over)."""
+    _check_sendable(newsletter)
     with transaction.atomic():
-        newsletter = _transition(newsletter, (NewsletterStatus.PAUSED,), NewsletterStatus.SENDING)
+        failed = newsletter.status == NewsletterStatus.FAILED
+        newsletter = _transition(
+            newsletter, (NewsletterStatus.PAUSED, NewsletterStatus.FAILED), NewsletterStatus.SENDING, failure_reason=""
+        )
+        if failed:
+            SendChunk.objects.filter(newsletter=newsletter).exclude(status=ChunkStatus.DONE).update(failures=0)
         if newsletter.prepared:
             transaction.on_commit(lambda: _queue_chunks(newsletter.pk))
         else:
@@ -316,7 +365,7 @@ def newsletter_cancel(*, newsletter: Newsletter) -> Newsletter:
     """Nothing more leaves; what was sent stays sent, the rest stays pending in the report."""
     newsletter = _transition(
         newsletter,
-        (NewsletterStatus.SCHEDULED, NewsletterStatus.SENDING, NewsletterStatus.PAUSED),
+        (NewsletterStatus.SCHEDULED, NewsletterStatus.SENDING, NewsletterStatus.PAUSED, NewsletterStatus.FAILED),
         NewsletterStatus.CANCELLED,
     )
     # A worker in the middle of a chunk stops at its next status check and puts it back;
@@ -426,216 +475,20 @@ def _queue_chunks(newsletter_id: int) -> int:
     return len(ids)
 
 
-# --- sending one chunk -------------------------------------------------------------------------
-
-
-def _claim(chunk_id: int) -> SendChunk | None:
-    now = timezone.now()
-    claimed = SendChunk.objects.filter(
-        pk=chunk_id, status=ChunkStatus.QUEUED, newsletter__status=NewsletterStatus.SENDING
-    ).update(status=ChunkStatus.INFLIGHT, heartbeat_at=now, attempts=F("attempts") + 1)
-    if not claimed:
-        return None
-    return SendChunk.objects.select_related("newsletter").get(pk=chunk_id)
-
-
-def _release(chunk: SendChunk) -> None:
-    SendChunk.objects.filter(pk=chunk.pk, status=ChunkStatus.INFLIGHT).update(
-        status=ChunkStatus.QUEUED, queued_at=timezone.now()
+def _fail_exhausted(newsletter_id: int) -> bool:
+    """Fail the send if one of its chunks has failed as often as a chunk may."""
+    worst = (
+        SendChunk.objects.filter(newsletter_id=newsletter_id, failures__gte=settings.NEWSLETTER_CHUNK_MAX_FAILURES)
+        .exclude(status=ChunkStatus.DONE)
+        .values("number", "failures", "last_error")
+        .first()
     )
-
-
-def _permanent_refusal(exc: Exception, address: str) -> str | None:
-    """The server's reason when it refused this recipient for good (5xx), else None."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        for code, reason in exc.recipients.values():
-            if code >= 500:
-                text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
-                return f"{code} {text}"
-        return None
-    try:
-        from anymail.exceptions import AnymailRecipientsRefused
-    except ImportError:  # pragma: no cover - anymail is a dependency
-        return None
-    if isinstance(exc, AnymailRecipientsRefused):
-        return str(exc)[:300]
-    return None
-
-
-def _anymail_refusal(message: EmailMultiAlternatives, address: str) -> str | None:
-    status = getattr(message, "anymail_status", None)
-    if status is None or not getattr(status, "recipients", None):
-        return None
-    recipient = status.recipients.get(address)
-    if recipient is not None and recipient.status in ("rejected", "invalid"):
-        return f"{recipient.status} by the provider"
-    return None
-
-
-def _message_id(message: EmailMultiAlternatives) -> str:
-    status = getattr(message, "anymail_status", None)
-    return (getattr(status, "message_id", None) or "")[:200] if status is not None else ""
-
-
-def chunk_send(*, chunk_id: int) -> int:
-    """Send the pending deliveries of one chunk. Returns how many this call sent."""
-    chunk = _claim(chunk_id)
-    if chunk is None:
-        return 0
-    newsletter = chunk.newsletter
-    issue = rendering.render_issue(newsletter)
-    events_cache: dict = {}
-    limiter = rate_limiter()
-    deliveries = list(
-        Delivery.objects.filter(newsletter=newsletter, chunk=chunk.number, status=DeliveryStatus.PENDING)
-        .select_related("subscriber")
-        .only("pk", "attempts", "subscriber__email", "subscriber__name", "subscriber__district_id")
-        .order_by("pk")
+    if worst is None:
+        return False
+    return _fail_send(
+        newsletter_id,
+        f"Part {worst['number'] + 1} of the send failed {worst['failures']} times; last error: {worst['last_error']}",
     )
-    postgres = db_connection.vendor == "postgresql"
-    if postgres:
-        # Marks are committed per message; not waiting for the WAL flush of each one makes
-        # them cheap. Only a crash of the database server itself (not of a worker) could lose
-        # the last few marks, and with them send those messages again. A prepared statement
-        # spares the server parsing and planning the same UPDATE for every message.
-        with db_connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO OFF")
-            cursor.execute("DEALLOCATE ALL")
-            cursor.execute(
-                f"PREPARE {_MARK} (bigint, timestamptz, varchar) AS UPDATE {Delivery._meta.db_table} "
-                f"SET status = '{DeliveryStatus.SENT.value}', sent_at = $2, attempts = attempts + 1, "
-                "provider_message_id = $3 WHERE id = $1"
-            )
-    mail = get_connection()
-    factory = None
-    sent = 0
-    stopped = False
-    try:
-        mail.open()
-        factory = ChunkMessages(issue, newsletter.pk, mail)
-        factory.prepared_mark = postgres
-        for start in range(0, len(deliveries), STATUS_BATCH):
-            batch = deliveries[start : start + STATUS_BATCH]
-            # Re-read, right before sending, who still receives mail and whether the issue is
-            # still sending: an unsubscribe or a pause takes effect within a few messages.
-            status = Newsletter.objects.filter(pk=newsletter.pk).values_list("status", flat=True).first()
-            if status != NewsletterStatus.SENDING:
-                stopped = True
-                break
-            SendChunk.objects.filter(pk=chunk.pk).update(heartbeat_at=timezone.now())
-            receiving = set(
-                Subscriber.objects.receiving()
-                .filter(pk__in=[d.subscriber_id for d in batch])
-                .values_list("pk", flat=True)
-            )
-            skipped = [d.pk for d in batch if d.subscriber_id not in receiving]
-            if skipped:
-                Delivery.objects.filter(pk__in=skipped, status=DeliveryStatus.PENDING).update(
-                    status=DeliveryStatus.SKIPPED
-                )
-            todo = [d for d in batch if d.subscriber_id in receiving]
-            grant = 0
-            for position, delivery in enumerate(todo):
-                if grant == 0:
-                    grant = limiter.grant_size(len(todo))
-                    _wait(limiter.reserve(grant), chunk)
-                grant -= 1
-                # The next recipient's envelope may open with this message, never across the
-                # status check of the next batch.
-                next_to = todo[position + 1].subscriber.email if position + 1 < len(todo) else None
-                sent += _send_one(factory, newsletter, delivery, events_cache, next_to)
-    except Exception:
-        _release(chunk)
-        raise
-    finally:
-        try:
-            if factory is not None:
-                factory.abandon()
-            mail.close()
-        finally:
-            if postgres:
-                with db_connection.cursor() as cursor:
-                    cursor.execute("RESET synchronous_commit")
-                    cursor.execute(f"DEALLOCATE {_MARK}")
-    if stopped:
-        _release(chunk)
-        return sent
-    _close_chunk(chunk.pk)
-    newsletter_maybe_finish(newsletter_id=newsletter.pk)
-    return sent
-
-
-def _close_chunk(chunk_id: int) -> None:
-    """Mark a chunk done with its counts, read from its few hundred delivery rows."""
-    chunk = SendChunk.objects.filter(pk=chunk_id).values("newsletter_id", "number").first()
-    counts = dict(
-        Delivery.objects.filter(newsletter_id=chunk["newsletter_id"], chunk=chunk["number"])
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
-    SendChunk.objects.filter(pk=chunk_id, status=ChunkStatus.INFLIGHT).update(
-        status=ChunkStatus.DONE,
-        done_at=timezone.now(),
-        sent_count=counts.get(DeliveryStatus.SENT, 0),
-        failed_count=counts.get(DeliveryStatus.FAILED, 0),
-        skipped_count=counts.get(DeliveryStatus.SKIPPED, 0),
-    )
-
-
-def _wait(seconds: float, chunk: SendChunk) -> None:
-    """Sleep for the rate limiter, beating the chunk's heart so the sweeper leaves it alone."""
-    while seconds > 0:
-        step = min(seconds, 5.0)
-        time.sleep(step)
-        seconds -= step
-        if seconds > 0:
-            SendChunk.objects.filter(pk=chunk.pk).update(heartbeat_at=timezone.now())
-
-
-def _send_one(
-    factory: ChunkMessages, newsletter: Newsletter, delivery: Delivery, events_cache: dict, next_to: str | None
-) -> int:
-    subscriber = delivery.subscriber
-    message = factory.make(
-        to=subscriber.email,
-        name=subscriber.name,
-        subscriber_id=delivery.subscriber_id,
-        delivery_id=delivery.pk,
-        events=_events_for(newsletter, subscriber.district_id, events_cache),
-    )
-    try:
-        factory.send(message, next_to)
-    except Exception as exc:
-        refusal = _permanent_refusal(exc, subscriber.email)
-        if refusal is None and delivery.attempts + 1 < MAX_ATTEMPTS:
-            # A connection problem: try the rest of the chunk later on a fresh connection.
-            Delivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1, error=str(exc)[:300])
-            raise
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.FAILED, attempts=F("attempts") + 1, error=(refusal or str(exc))[:300]
-        )
-        if refusal is not None:
-            subscriber_suppress(email=subscriber.email, reason=SuppressionReason.REFUSED, detail=refusal)
-        return 0
-    refusal = _anymail_refusal(message, subscriber.email)
-    if refusal is not None:
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.FAILED, attempts=F("attempts") + 1, error=refusal
-        )
-        subscriber_suppress(email=subscriber.email, reason=SuppressionReason.REFUSED, detail=refusal)
-        return 0
-    # The mark that matters most: one short statement, committed as soon as the server accepted.
-    with db_connection.cursor() as cursor:
-        if factory.prepared_mark:
-            cursor.execute(f"EXECUTE {_MARK} (%s, %s, %s)", [delivery.pk, timezone.now(), _message_id(message)])
-        else:
-            cursor.execute(
-                f"UPDATE {Delivery._meta.db_table} SET status = %s, sent_at = %s, attempts = attempts + 1, "
-                "provider_message_id = %s WHERE id = %s",
-                [DeliveryStatus.SENT.value, timezone.now(), _message_id(message), delivery.pk],
-            )
-    return 1
 
 
 def newsletter_maybe_finish(*, newsletter_id: int) -> bool:
@@ -653,16 +506,19 @@ def newsletter_maybe_finish(*, newsletter_id: int) -> bool:
 
 
 def newsletter_sweep(*, now=None) -> dict[str, int]:
-    """Start due scheduled issues; recover chunks whose worker died or whose task was lost."""
+    """Start due scheduled issues; recover chunks whose lease expired or whose task was lost."""
     from newsletter.tasks import send_chunk
 
     now = now or timezone.now()
-    stale = now - timedelta(seconds=settings.NEWSLETTER_CHUNK_STALE_SECONDS)
-    report = {"started": 0, "requeued": 0, "prepared": 0}
+    stale = now - timedelta(seconds=settings.NEWSLETTER_CHUNK_LEASE_SECONDS)
+    report = {"started": 0, "requeued": 0, "prepared": 0, "failed": 0}
     for newsletter in Newsletter.objects.filter(status=NewsletterStatus.SCHEDULED, scheduled_at__lte=now):
         try:
             newsletter_send_now(newsletter=newsletter)
             report["started"] += 1
+        except NotSendable as exc:
+            # Nobody is at the button to read the refusal: the issue shows it as its failure.
+            report["failed"] += _fail_send(newsletter.pk, str(exc), from_status=(NewsletterStatus.SCHEDULED,))
         except NotAllowed:
             continue
     sending = list(
@@ -674,10 +530,20 @@ def newsletter_sweep(*, now=None) -> dict[str, int]:
                 _queue_prepare(newsletter_id)
                 report["prepared"] += 1
             continue
-        # A chunk whose worker stopped beating (killed mid-chunk) goes back to the queue.
-        SendChunk.objects.filter(
-            newsletter_id=newsletter_id, status=ChunkStatus.INFLIGHT, heartbeat_at__lt=stale
-        ).update(status=ChunkStatus.QUEUED, queued_at=now - timedelta(days=1))
+        # A chunk whose lease expired (its worker was killed, or stalled) goes back to the
+        # queue. Its owner renews the lease before every message, so a slow server alone never
+        # lets it expire; a stalled owner that wakes up finds its token outdated and stops.
+        expired = SendChunk.objects.filter(
+            newsletter_id=newsletter_id, status=ChunkStatus.INFLIGHT, lease_until__lt=now
+        ).update(
+            status=ChunkStatus.QUEUED,
+            queued_at=now - timedelta(days=1),
+            failures=F("failures") + 1,
+            last_error="Its worker stopped renewing its lease (killed or stalled).",
+        )
+        if expired and _fail_exhausted(newsletter_id):
+            report["failed"] += 1
+            continue
         lost = list(
             SendChunk.objects.filter(newsletter_id=newsletter_id, status=ChunkStatus.QUEUED, queued_at__lt=stale)
             .order_by("number")

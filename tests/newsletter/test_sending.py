@@ -14,6 +14,7 @@ from newsletter.models import (
     ChunkStatus,
     Delivery,
     DeliveryStatus,
+    Newsletter,
     NewsletterStatus,
     SendChunk,
     Subscriber,
@@ -296,7 +297,9 @@ def test_the_sweeper_requeues_a_chunk_whose_worker_died(bob, carol, django_captu
     newsletter = _prepared(compose(), django_capture_on_commit_callbacks)
     chunk = SendChunk.objects.get(newsletter=newsletter)
     # A worker claimed it, sent to Bob, and was killed.
-    SendChunk.objects.filter(pk=chunk.pk).update(status=ChunkStatus.INFLIGHT, heartbeat_at=timezone.now())
+    SendChunk.objects.filter(pk=chunk.pk).update(
+        status=ChunkStatus.INFLIGHT, lease_until=timezone.now() + timezone.timedelta(minutes=2)
+    )
     Delivery.objects.filter(subscriber=bob).update(status=DeliveryStatus.SENT, sent_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
         services.newsletter_sweep()  # its heartbeat is fresh: left alone
@@ -431,3 +434,232 @@ def test_the_events_block_comes_from_the_events_app_for_each_recipients_district
     assert "Springfield phone bank" not in bob_html
     assert "Springfield phone bank" in by_address["carol@example.org"].body
     assert "Upcoming events" not in by_address["dan@example.org"].body  # no district, no block
+
+
+# --- fencing: a worker never sends for a chunk it no longer owns -------------------------------
+
+
+class StallingBackend(LocmemBackend):
+    """While its first message is on its way, the worker stalls past its lease: the sweeper
+    hands the chunk on and a second worker (run in-process, eagerly) claims and sends it."""
+
+    stalled = False
+
+    def send_messages(self, messages):
+        sent = super().send_messages(messages)
+        if not StallingBackend.stalled:
+            StallingBackend.stalled = True
+            services.newsletter_sweep(now=timezone.now() + timezone.timedelta(minutes=10))
+        return sent
+
+
+def test_a_worker_whose_chunk_was_handed_on_sends_nothing_more_and_nobody_gets_two_copies(
+    bob, carol, dan, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}.StallingBackend"
+    StallingBackend.stalled = False
+    newsletter = _prepared(compose(), django_capture_on_commit_callbacks)
+    chunk = SendChunk.objects.get(newsletter=newsletter)
+
+    sent_by_first = services.chunk_send(chunk_id=chunk.pk)
+
+    # The first worker sent Bob's message, then found its token outdated: Carol and Dan came from
+    # the second worker only, and the second left Bob's message (in flight) to its owner.
+    assert sent_by_first == 1
+    assert recipients() == ["bob@example.org", "carol@example.org", "dan@example.org"]
+    chunk.refresh_from_db()
+    assert chunk.attempts == 2 and chunk.token == 2
+    assert Delivery.objects.get(subscriber=bob).status == DeliveryStatus.SENT
+    # Once the in-flight time is over, the chunk closes without sending anything again.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.newsletter_sweep(now=timezone.now() + timezone.timedelta(hours=1))
+    assert recipients() == ["bob@example.org", "carol@example.org", "dan@example.org"]
+    newsletter.refresh_from_db()
+    assert newsletter.status == NewsletterStatus.SENT
+
+
+def test_a_stale_token_sends_nothing(bob, carol, django_capture_on_commit_callbacks):
+    newsletter = _prepared(compose(), django_capture_on_commit_callbacks)
+    chunk = SendChunk.objects.get(newsletter=newsletter)
+    from newsletter.services import chunks
+
+    first, first_token = chunks._claim(chunk.pk)
+    # Handed on (lease expired) and claimed again by another worker.
+    SendChunk.objects.filter(pk=chunk.pk).update(status=ChunkStatus.QUEUED)
+    _, second_token = chunks._claim(chunk.pk)
+    assert second_token == first_token + 1
+    factory = chunks.ChunkMessages(chunks.rendering.render_issue(newsletter), newsletter.pk, None)
+    factory.chunk_id, factory.token = chunk.pk, first_token
+    delivery = Delivery.objects.select_related("subscriber").get(subscriber=bob)
+    with pytest.raises(chunks.LeaseLost):
+        chunks._send_one(factory, newsletter, delivery, {}, None)
+    assert mail.outbox == []
+    assert Delivery.objects.get(subscriber=bob).status == DeliveryStatus.PENDING
+    assert not chunks._renew(chunk.pk, first_token) and chunks._renew(chunk.pk, second_token)
+
+
+def test_a_message_another_worker_has_in_flight_waits_for_it_and_is_sent_again_only_once_presumed_lost(
+    bob, carol, settings, django_capture_on_commit_callbacks
+):
+    newsletter = _prepared(compose(), django_capture_on_commit_callbacks)
+    chunk = SendChunk.objects.get(newsletter=newsletter)
+    # A worker marked Bob's message in flight, then died or stalled with it.
+    Delivery.objects.filter(subscriber=bob).update(status=DeliveryStatus.INFLIGHT, inflight_at=timezone.now())
+    services.chunk_send(chunk_id=chunk.pk)
+    assert recipients() == ["carol@example.org"]
+    chunk.refresh_from_db()
+    assert chunk.status == ChunkStatus.QUEUED  # not done: Bob's message may still be on its way
+    with django_capture_on_commit_callbacks(execute=True):
+        services.newsletter_sweep()  # too early to presume it lost
+    assert recipients() == ["carol@example.org"]
+
+    # The in-flight time has passed without its owner recording it: sent again, once.
+    long_ago = timezone.now() - timezone.timedelta(seconds=settings.NEWSLETTER_DELIVERY_INFLIGHT_SECONDS + 1)
+    Delivery.objects.filter(subscriber=bob).update(inflight_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.newsletter_sweep(now=timezone.now() + timezone.timedelta(hours=1))
+    assert recipients() == ["bob@example.org", "carol@example.org"]
+    newsletter.refresh_from_db()
+    assert newsletter.status == NewsletterStatus.SENT
+
+
+def test_a_slow_server_does_not_let_the_lease_expire_while_the_owner_sends(
+    bob, carol, settings, django_capture_on_commit_callbacks
+):
+    settings.NEWSLETTER_CHUNK_LEASE_SECONDS = 60
+    newsletter = _prepared(compose(), django_capture_on_commit_callbacks)
+    chunk = SendChunk.objects.get(newsletter=newsletter)
+    before = timezone.now()
+    services.chunk_send(chunk_id=chunk.pk)
+    chunk.refresh_from_db()
+    # Renewed before each message: the last renewal came after the claim.
+    assert chunk.lease_until > before + timezone.timedelta(seconds=59)
+    assert chunk.status == ChunkStatus.DONE
+
+
+# --- a send that cannot go out fails visibly ------------------------------------------------
+
+
+BAD_SUBJECTS = ["Spring\r\nBcc: everyone@example.org", "Spring\nupdate", "Spring\rupdate", "Spring\x1b[31m", "A\u2028B"]
+
+
+@pytest.mark.parametrize("subject", BAD_SUBJECTS)
+def test_a_subject_with_a_line_break_or_control_character_is_refused_before_anything_is_sent(
+    bob, coordinator, subject, django_capture_on_commit_callbacks
+):
+    from outbox.models import OutboundEmail
+
+    newsletter = compose()
+    Newsletter.objects.filter(pk=newsletter.pk).update(subject=subject)  # saved before forms refused it
+    newsletter.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(services.NotSendable, match="line break"):
+            services.newsletter_send_now(newsletter=newsletter)
+        with pytest.raises(services.NotSendable, match="line break"):
+            services.newsletter_send_test(newsletter=newsletter, to_user=coordinator)
+        with pytest.raises(services.NotSendable, match="line break"):
+            services.newsletter_schedule(newsletter=newsletter, when=timezone.now() + timezone.timedelta(hours=1))
+    newsletter.refresh_from_db()
+    assert newsletter.status == NewsletterStatus.DRAFT
+    assert mail.outbox == [] and not OutboundEmail.objects.exists()
+    assert not Delivery.objects.exists()
+
+
+def _assert_failed(newsletter: Newsletter, reason: str) -> None:
+    """The send stopped visibly, with its reason, and nothing left."""
+    newsletter.refresh_from_db()
+    assert newsletter.status == NewsletterStatus.FAILED
+    assert reason in newsletter.failure_reason
+    assert mail.outbox == []
+
+
+def test_a_send_whose_message_cannot_be_built_fails_with_its_reason_instead_of_looping(
+    bob, carol, django_capture_on_commit_callbacks
+):
+    newsletter = _prepared(compose(), django_capture_on_commit_callbacks)
+    # The subject went bad after the send started (a direct database edit, an old row).
+    Newsletter.objects.filter(pk=newsletter.pk).update(subject="Broken\r\nsubject")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.newsletter_sweep(now=timezone.now() + timezone.timedelta(minutes=5))
+    _assert_failed(newsletter, "line break")
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.newsletter_sweep(now=timezone.now() + timezone.timedelta(minutes=10))
+    assert report["requeued"] == 0  # no loop: a failed send is left alone
+    assert SendChunk.objects.get(newsletter=newsletter).status == ChunkStatus.QUEUED
+    assert Delivery.objects.filter(newsletter=newsletter, status=DeliveryStatus.PENDING).count() == 2
+
+
+def test_a_render_error_is_permanent_and_fails_the_send(bob, monkeypatch, django_capture_on_commit_callbacks):
+    from newsletter import rendering
+
+    newsletter = _prepared(compose(), django_capture_on_commit_callbacks)
+
+    def broken(newsletter):
+        raise ValueError("unknown template variable")
+
+    monkeypatch.setattr(rendering, "render_issue", broken)
+    chunk = SendChunk.objects.get(newsletter=newsletter)
+    assert services.chunk_send(chunk_id=chunk.pk) == 0
+    _assert_failed(newsletter, "unknown template variable")
+
+
+def test_a_scheduled_issue_whose_subject_cannot_be_sent_fails_visibly_at_its_time(
+    bob, django_capture_on_commit_callbacks
+):
+    newsletter = compose()
+    services.newsletter_schedule(newsletter=newsletter, when=timezone.now() + timezone.timedelta(minutes=5))
+    Newsletter.objects.filter(pk=newsletter.pk).update(subject="Broken\nsubject")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.newsletter_sweep(now=timezone.now() + timezone.timedelta(minutes=10))
+    _assert_failed(newsletter, "line break")
+
+
+class DownBackend(LocmemBackend):
+    def open(self):
+        raise smtplib.SMTPConnectError(421, "Service not available")
+
+
+def test_a_chunk_that_keeps_failing_fails_the_send_after_a_bounded_number_of_tries(
+    bob, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}.DownBackend"
+    settings.NEWSLETTER_CHUNK_MAX_FAILURES = 3
+    newsletter = _prepared(compose(), django_capture_on_commit_callbacks)
+    for tick in range(1, 10):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.newsletter_sweep(now=timezone.now() + timezone.timedelta(minutes=5 * tick))
+    newsletter.refresh_from_db()
+    assert newsletter.status == NewsletterStatus.FAILED
+    assert "failed 3 times" in newsletter.failure_reason and "421" in newsletter.failure_reason
+    assert SendChunk.objects.get(newsletter=newsletter).failures == 3
+
+    # Once the server is back, the coordinator tries again, and it goes out.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.newsletter_resume(newsletter=newsletter)
+    newsletter.refresh_from_db()
+    assert newsletter.status == NewsletterStatus.SENT and newsletter.failure_reason == ""
+    assert recipients() == ["bob@example.org"]
+
+
+def test_the_staff_pages_show_a_failed_send_and_its_reason(staff_client, client):
+    newsletter = compose()
+    reason = "Part 1 of the send failed 5 times; last error: SMTPConnectError: 421"
+    Newsletter.objects.filter(pk=newsletter.pk).update(status=NewsletterStatus.FAILED, failure_reason=reason)
+    page = staff_client.get(f"/newsletter/staff/{newsletter.pk}/").content.decode()
+    assert "The send stopped." in page and reason in page and "Try again" in page
+    assert reason in staff_client.get("/newsletter/staff/").content.decode()
+    assert reason in staff_client.get("/admin/newsletter/newsletter/").content.decode()
+    assert staff_client.get(f"/newsletter/staff/{newsletter.pk}/progress.json").json()["status"] == "failed"
+    assert reason not in client.get(f"/newsletter/staff/{newsletter.pk}/").content.decode()  # an outsider
+
+
+def test_a_test_send_of_a_subject_with_a_line_break_says_why_and_sends_nothing(staff_client):
+    from outbox.models import OutboundEmail
+
+    newsletter = compose()
+    Newsletter.objects.filter(pk=newsletter.pk).update(subject="Spring\r\nupdate")
+    response = staff_client.post(f"/newsletter/staff/{newsletter.pk}/test/", follow=True)
+    assert response.status_code == 200
+    assert "line break" in response.content.decode()
+    assert not OutboundEmail.objects.exists()

@@ -1,0 +1,400 @@
+"""A worker's side of a send: one chunk, held on a lease with a fencing token.
+
+A claim hands the chunk a new token and a lease. Before each message the worker renews the lease
+on condition that the token is still its own, and marks the delivery in flight on condition that
+it is still pending (on PostgreSQL both in one round trip). So a worker that stalled past its
+lease (a stopped machine, a long pause) and wakes up after the sweeper handed its chunk on stops
+before its next message, and no worker sends a delivery that another has in flight: a slow server
+or a stalled worker never doubles a message. A message a worker had in flight when it died is
+sent again once ``NEWSLETTER_DELIVERY_INFLIGHT_SECONDS`` have passed: the one repeat per killed
+worker we accept, since no mail protocol lets us know whether the server took it.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as db_connection
+from django.db.models import Count, F, Min
+from django.utils import timezone
+
+from newsletter import rendering
+from newsletter.models import (
+    ChunkStatus,
+    Delivery,
+    DeliveryStatus,
+    Newsletter,
+    NewsletterStatus,
+    SendChunk,
+    Subscriber,
+    SuppressionReason,
+)
+from newsletter.ratelimit import rate_limiter
+from newsletter.services.sending import (
+    _BUILD_ERRORS,
+    ChunkMessages,
+    PrerenderedEmail,
+    SendFailed,
+    _events_for,
+    _fail_exhausted,
+    _fail_send,
+    newsletter_maybe_finish,
+    subject_problem,
+)
+from newsletter.services.subscribers import subscriber_suppress
+
+logger = logging.getLogger(__name__)
+
+# Deliveries whose status is re-read together right before they are sent.
+STATUS_BATCH = 25
+MAX_ATTEMPTS = 3
+
+# Names of the prepared statements of a claim on PostgreSQL (suffixed with the chunk and token).
+_MARK = "newsletter_delivery_mark"
+_TAKE = "newsletter_delivery_take"
+
+
+class LeaseLost(Exception):
+    """The chunk was handed to another worker: this one must not send another message for it."""
+
+
+def _lease_end() -> datetime:
+    return timezone.now() + timedelta(seconds=settings.NEWSLETTER_CHUNK_LEASE_SECONDS)
+
+
+def _claim(chunk_id: int) -> tuple[SendChunk, int] | None:
+    """The chunk and this claim's fencing token, or None when it is not ours to send."""
+    token = SendChunk.objects.filter(pk=chunk_id, status=ChunkStatus.QUEUED).values_list("token", flat=True).first()
+    if token is None:
+        return None
+    # Conditional on the token read: of two workers claiming at once, one wins, and the winner
+    # knows its token without reading the row again.
+    claimed = SendChunk.objects.filter(
+        pk=chunk_id, status=ChunkStatus.QUEUED, token=token, newsletter__status=NewsletterStatus.SENDING
+    ).update(status=ChunkStatus.INFLIGHT, token=token + 1, lease_until=_lease_end(), attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    return SendChunk.objects.select_related("newsletter").get(pk=chunk_id), token + 1
+
+
+def _renew(chunk_id: int, token: int) -> bool:
+    """Extend this claim's lease; False if the chunk was handed on meanwhile."""
+    return bool(
+        SendChunk.objects.filter(pk=chunk_id, token=token, status=ChunkStatus.INFLIGHT).update(lease_until=_lease_end())
+    )
+
+
+def _release(chunk_id: int, token: int, *, queued_at=None) -> None:
+    SendChunk.objects.filter(pk=chunk_id, token=token, status=ChunkStatus.INFLIGHT).update(
+        status=ChunkStatus.QUEUED, queued_at=queued_at or timezone.now()
+    )
+
+
+def _record_failure(chunk_id: int, token: int, exc: Exception) -> None:
+    """Put the chunk back for a retry, counting the failure; past the bound the send fails."""
+    failed = SendChunk.objects.filter(pk=chunk_id, token=token, status=ChunkStatus.INFLIGHT).update(
+        status=ChunkStatus.QUEUED,
+        queued_at=timezone.now(),
+        failures=F("failures") + 1,
+        last_error=f"{type(exc).__name__}: {exc}"[:300],
+    )
+    if failed:
+        newsletter_id = SendChunk.objects.filter(pk=chunk_id).values_list("newsletter_id", flat=True).first()
+        _fail_exhausted(newsletter_id)
+
+
+def _permanent_refusal(exc: Exception, address: str) -> str | None:
+    """The server's reason when it refused this recipient for good (5xx), else None."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        for code, reason in exc.recipients.values():
+            if code >= 500:
+                text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+                return f"{code} {text}"
+        return None
+    try:
+        from anymail.exceptions import AnymailRecipientsRefused
+    except ImportError:  # pragma: no cover - anymail is a dependency
+        return None
+    if isinstance(exc, AnymailRecipientsRefused):
+        return str(exc)[:300]
+    return None
+
+
+def _anymail_refusal(message: EmailMultiAlternatives, address: str) -> str | None:
+    status = getattr(message, "anymail_status", None)
+    if status is None or not getattr(status, "recipients", None):
+        return None
+    recipient = status.recipients.get(address)
+    if recipient is not None and recipient.status in ("rejected", "invalid"):
+        return f"{recipient.status} by the provider"
+    return None
+
+
+def _message_id(message: EmailMultiAlternatives) -> str:
+    status = getattr(message, "anymail_status", None)
+    return (getattr(status, "message_id", None) or "")[:200] if status is not None else ""
+
+
+def chunk_send(*, chunk_id: int) -> int:
+    """Send the pending deliveries of one chunk. Returns how many this call sent."""
+    claim = _claim(chunk_id)
+    if claim is None:
+        return 0
+    chunk, token = claim
+    newsletter = chunk.newsletter
+    # A message of a worker that died (or stalled for this long) with it in flight is presumed
+    # lost and sent again: the one repeat per killed worker we accept. A younger one may still
+    # be on its way: it waits for its owner to record it (see the end of this function).
+    Delivery.objects.filter(
+        newsletter=newsletter,
+        chunk=chunk.number,
+        status=DeliveryStatus.INFLIGHT,
+        inflight_at__lt=timezone.now() - timedelta(seconds=settings.NEWSLETTER_DELIVERY_INFLIGHT_SECONDS),
+    ).update(status=DeliveryStatus.PENDING)
+    try:
+        problem = subject_problem(newsletter.subject)
+        if problem is not None:
+            raise SendFailed(problem)
+        issue = rendering.render_issue(newsletter)
+    except _BUILD_ERRORS as exc:
+        return _stop_failed(chunk.pk, token, newsletter.pk, f"The issue could not be rendered: {exc}")
+    except SendFailed as exc:
+        return _stop_failed(chunk.pk, token, newsletter.pk, str(exc))
+    events_cache: dict = {}
+    limiter = rate_limiter()
+    deliveries = list(
+        Delivery.objects.filter(newsletter=newsletter, chunk=chunk.number, status=DeliveryStatus.PENDING)
+        .select_related("subscriber")
+        .only("pk", "attempts", "subscriber__email", "subscriber__name", "subscriber__district_id")
+        .order_by("pk")
+    )
+    postgres = db_connection.vendor == "postgresql"
+    mark_statement, take_statement = f"{_MARK}_{chunk.pk}_{token}", f"{_TAKE}_{chunk.pk}_{token}"
+    if postgres:
+        # Marks are committed per message; not waiting for the WAL flush of each one makes
+        # them cheap. Only a crash of the database server itself (not of a worker) could lose
+        # the last few marks, and with them send those messages again. Prepared statements
+        # spare the server parsing and planning the same statements for every message.
+        with db_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
+            cursor.execute(
+                f"PREPARE {mark_statement} (bigint, timestamptz, varchar) AS UPDATE {Delivery._meta.db_table} "
+                f"SET status = '{DeliveryStatus.SENT.value}', sent_at = $2, attempts = attempts + 1, "
+                "provider_message_id = $3 WHERE id = $1"
+            )
+            # The lease and the in-flight mark in one round trip: the delivery is taken only
+            # if the lease is still this claim's.
+            cursor.execute(
+                f"PREPARE {take_statement} (bigint, integer, timestamptz, bigint, timestamptz) AS "
+                f"WITH lease AS (UPDATE {SendChunk._meta.db_table} SET lease_until = $3 "
+                f"WHERE id = $1 AND token = $2 AND status = '{ChunkStatus.INFLIGHT.value}' RETURNING 1), "
+                f"taken AS (UPDATE {Delivery._meta.db_table} SET status = '{DeliveryStatus.INFLIGHT.value}', "
+                f"inflight_at = $5 WHERE id = $4 AND status = '{DeliveryStatus.PENDING.value}' "
+                "AND EXISTS (SELECT 1 FROM lease) RETURNING 1) "
+                "SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM taken)"
+            )
+    mail = get_connection()
+    factory = None
+    sent = 0
+    stopped = False
+    try:
+        mail.open()
+        try:
+            factory = ChunkMessages(issue, newsletter.pk, mail)
+        except _BUILD_ERRORS as exc:
+            raise SendFailed(f"The message could not be built: {exc}") from exc
+        factory.prepared_mark = postgres
+        factory.mark_statement, factory.take_statement = mark_statement, take_statement
+        factory.chunk_id, factory.token = chunk.pk, token
+        for start in range(0, len(deliveries), STATUS_BATCH):
+            batch = deliveries[start : start + STATUS_BATCH]
+            # Re-read, right before sending, who still receives mail and whether the issue is
+            # still sending: an unsubscribe or a pause takes effect within a few messages.
+            status = Newsletter.objects.filter(pk=newsletter.pk).values_list("status", flat=True).first()
+            if status != NewsletterStatus.SENDING:
+                stopped = True
+                break
+            if not _renew(chunk.pk, token):
+                raise LeaseLost
+            receiving = set(
+                Subscriber.objects.receiving()
+                .filter(pk__in=[d.subscriber_id for d in batch])
+                .values_list("pk", flat=True)
+            )
+            skipped = [d.pk for d in batch if d.subscriber_id not in receiving]
+            if skipped:
+                Delivery.objects.filter(pk__in=skipped, status=DeliveryStatus.PENDING).update(
+                    status=DeliveryStatus.SKIPPED
+                )
+            todo = [d for d in batch if d.subscriber_id in receiving]
+            grant = 0
+            for position, delivery in enumerate(todo):
+                if grant == 0:
+                    grant = limiter.grant_size(len(todo))
+                    _wait(limiter.reserve(grant), chunk.pk, token)
+                grant -= 1
+                # The next recipient's envelope may open with this message, never across the
+                # status check of the next batch.
+                next_to = todo[position + 1].subscriber.email if position + 1 < len(todo) else None
+                sent += _send_one(factory, newsletter, delivery, events_cache, next_to)
+    except LeaseLost:
+        # Stalled past the lease, the chunk is another worker's now: touch nothing of it.
+        logger.warning("Chunk %s was handed on while this worker sent it; it stops here", chunk.pk)
+        return sent
+    except SendFailed as exc:
+        return sent + _stop_failed(chunk.pk, token, newsletter.pk, str(exc))
+    except Exception as exc:
+        _record_failure(chunk.pk, token, exc)
+        raise
+    finally:
+        try:
+            if factory is not None:
+                factory.abandon()
+            mail.close()
+        finally:
+            if postgres:
+                with db_connection.cursor() as cursor:
+                    cursor.execute("RESET synchronous_commit")
+                    cursor.execute(f"DEALLOCATE {mark_statement}")
+                    cursor.execute(f"DEALLOCATE {take_statement}")
+    if stopped:
+        _release(chunk.pk, token)
+        return sent
+    waiting = Delivery.objects.filter(
+        newsletter=newsletter, chunk=chunk.number, status=DeliveryStatus.INFLIGHT
+    ).aggregate(since=Min("inflight_at"))["since"]
+    if waiting is not None:
+        # Another worker's message may still be on its way (that worker stalled with it in
+        # flight and records it when it wakes up). Rather than hold this worker, the chunk goes
+        # back to the queue, dated so that the sweeper's lost-task rule hands it out again only
+        # when that message is presumed lost.
+        lease, inflight = settings.NEWSLETTER_CHUNK_LEASE_SECONDS, settings.NEWSLETTER_DELIVERY_INFLIGHT_SECONDS
+        _release(chunk.pk, token, queued_at=waiting + timedelta(seconds=inflight - lease))
+        return sent
+    _close_chunk(chunk.pk, token)
+    newsletter_maybe_finish(newsletter_id=newsletter.pk)
+    return sent
+
+
+def _stop_failed(chunk_id: int, token: int, newsletter_id: int, reason: str) -> int:
+    """A permanent problem: fail the send at once rather than retry what cannot work."""
+    _fail_send(newsletter_id, reason)
+    _release(chunk_id, token)
+    return 0
+
+
+def _close_chunk(chunk_id: int, token: int) -> None:
+    """Mark a chunk done with its counts, read from its few hundred delivery rows."""
+    chunk = SendChunk.objects.filter(pk=chunk_id).values("newsletter_id", "number").first()
+    counts = dict(
+        Delivery.objects.filter(newsletter_id=chunk["newsletter_id"], chunk=chunk["number"])
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    SendChunk.objects.filter(pk=chunk_id, token=token, status=ChunkStatus.INFLIGHT).update(
+        status=ChunkStatus.DONE,
+        done_at=timezone.now(),
+        sent_count=counts.get(DeliveryStatus.SENT, 0),
+        failed_count=counts.get(DeliveryStatus.FAILED, 0),
+        skipped_count=counts.get(DeliveryStatus.SKIPPED, 0),
+    )
+
+
+def _wait(seconds: float, chunk_id: int, token: int) -> None:
+    """Sleep for the rate limiter, renewing the lease well within its term."""
+    step_max = max(0.2, settings.NEWSLETTER_CHUNK_LEASE_SECONDS / 3)
+    while seconds > 0:
+        step = min(seconds, step_max)
+        time.sleep(step)
+        seconds -= step
+        if not _renew(chunk_id, token):
+            raise LeaseLost
+
+
+def _take(factory: ChunkMessages, delivery_id: int) -> bool:
+    """Renew the lease and mark the delivery in flight. False if someone else has (or had) it
+    in hand; raises ``LeaseLost`` if the chunk is no longer this worker's."""
+    now = timezone.now()
+    if factory.prepared_mark:
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                f"EXECUTE {factory.take_statement} (%s, %s, %s, %s, %s)",
+                [factory.chunk_id, factory.token, _lease_end(), delivery_id, now],
+            )
+            leased, taken = cursor.fetchone()
+    else:
+        leased = _renew(factory.chunk_id, factory.token)
+        taken = leased and Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.INFLIGHT, inflight_at=now
+        )
+    if not leased:
+        raise LeaseLost
+    return bool(taken)
+
+
+def _send_one(
+    factory: ChunkMessages, newsletter: Newsletter, delivery: Delivery, events_cache: dict, next_to: str | None
+) -> int:
+    subscriber = delivery.subscriber
+    try:
+        message = factory.make(
+            to=subscriber.email,
+            name=subscriber.name,
+            subscriber_id=delivery.subscriber_id,
+            delivery_id=delivery.pk,
+            events=_events_for(newsletter, subscriber.district_id, events_cache),
+        )
+        if not isinstance(message, PrerenderedEmail):
+            message.message()  # built here, where a failure is known to be the message's own
+    except _BUILD_ERRORS as exc:
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.FAILED, error=f"The message could not be built: {exc}"[:300]
+        )
+        factory.abandon()  # an envelope opened ahead for this recipient must not take the next
+        return 0
+    if not _take(factory, delivery.pk):
+        factory.abandon()
+        return 0
+    try:
+        factory.send(message, next_to)
+    except Exception as exc:
+        refusal = _permanent_refusal(exc, subscriber.email)
+        if refusal is None and delivery.attempts + 1 < MAX_ATTEMPTS:
+            # A connection problem: try the rest of the chunk later on a fresh connection.
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=DeliveryStatus.PENDING, attempts=F("attempts") + 1, error=str(exc)[:300]
+            )
+            raise
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.FAILED, attempts=F("attempts") + 1, error=(refusal or str(exc))[:300]
+        )
+        if refusal is not None:
+            subscriber_suppress(email=subscriber.email, reason=SuppressionReason.REFUSED, detail=refusal)
+        return 0
+    refusal = _anymail_refusal(message, subscriber.email)
+    if refusal is not None:
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.FAILED, attempts=F("attempts") + 1, error=refusal
+        )
+        subscriber_suppress(email=subscriber.email, reason=SuppressionReason.REFUSED, detail=refusal)
+        return 0
+    # The mark that matters most: one short statement, committed as soon as the server accepted.
+    # Whoever holds the chunk now, the message went: the mark records a fact, not a claim.
+    with db_connection.cursor() as cursor:
+        if factory.prepared_mark:
+            cursor.execute(
+                f"EXECUTE {factory.mark_statement} (%s, %s, %s)", [delivery.pk, timezone.now(), _message_id(message)]
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {Delivery._meta.db_table} SET status = %s, sent_at = %s, attempts = attempts + 1, "
+                "provider_message_id = %s WHERE id = %s",
+                [DeliveryStatus.SENT.value, timezone.now(), _message_id(message), delivery.pk],
+            )
+    return 1
