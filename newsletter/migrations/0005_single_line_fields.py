@@ -5,8 +5,11 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # After both of main's 0003_subscription_request and 0004_chunk_lease (each follows 0002 there):
+    # depending on the two also joins the graph's two leaves.
     dependencies = [
         ("newsletter", "0003_subscription_request"),
+        ("newsletter", "0004_chunk_lease"),
     ]
 
     operations = [
