@@ -39,6 +39,11 @@ class ImcConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
+        from imc.converters import TokenConverter
+
+        register_converter(TokenConverter, "token")
         for label in PUBLIC_MODELS:
             model = apps.get_model(label)
             post_save.connect(_row_changed, sender=model, dispatch_uid=f"pagecache-save-{label}")
