@@ -40,10 +40,14 @@ class ImcConfig(AppConfig):
 
     def ready(self) -> None:
         from django.urls import register_converter
+        from django.utils.module_loading import autodiscover_modules
 
         from imc.converters import TokenConverter
 
         register_converter(TokenConverter, "token")
+        # Every installed app's contributions.py registers what it gives the shared pages and
+        # duties (imc.registry); the apps are all loaded by now.
+        autodiscover_modules("contributions")
         for label in PUBLIC_MODELS:
             model = apps.get_model(label)
             post_save.connect(_row_changed, sender=model, dispatch_uid=f"pagecache-save-{label}")

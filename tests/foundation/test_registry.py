@@ -1,0 +1,79 @@
+"""One registry for what apps give the shared pages, the privacy rights and the demo data.
+
+Each app's ``contributions.py`` registers its part; Django's ``autodiscover_modules`` finds it.
+These tests hold the table of who gives what, and the arrows between apps that must run one way.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = ["accounts", "outbox", "districts", "groups", "events", "newsletter"]
+
+
+def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
+    from imc.registry import Kind, contributions
+
+    table = {kind: [c.app_label for c in contributions(kind)] for kind in Kind}
+    assert table == {
+        Kind.HOME_PANEL: ["groups", "events", "newsletter"],
+        Kind.PLACE_PANEL: ["groups", "events"],
+        Kind.DISTRICT_PANEL: ["groups", "events"],
+        Kind.GROUP_PANEL: ["events"],
+        Kind.PROFILE_PANEL: ["groups", "events", "newsletter"],
+        Kind.GROUP_NEXT_EVENTS: ["events"],
+        Kind.DISTRICT_EVENTS: ["events"],
+        Kind.EXPORT_USER_DATA: ["groups", "events", "newsletter"],
+        Kind.ERASE_USER_DATA: ["groups", "events", "newsletter"],
+        Kind.DEMO_SEED: ["accounts", "groups", "events", "newsletter"],
+    }
+
+
+def test_registering_again_replaces_rather_than_doubles():
+    from events import contributions as events_contributions
+    from imc.registry import Kind, contributions, register
+
+    register(Kind.HOME_PANEL, events_contributions.home_panel)
+    assert [c.app_label for c in contributions(Kind.HOME_PANEL)] == ["groups", "events", "newsletter"]
+
+
+def _python_files(folder: str) -> list[Path]:
+    return [p for p in (ROOT / folder).rglob("*.py") if "migrations" not in p.parts]
+
+
+def _imported_packages(path: Path) -> set[str]:
+    """The top-level packages a file imports, at module level or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_no_app_is_looked_up_by_name_at_run_time():
+    seams = [
+        str(path.relative_to(ROOT))
+        for folder in ["imc", "portal", *APPS]
+        for path in _python_files(folder)
+        if "import_module" in path.read_text() or "__import__" in path.read_text()
+    ]
+    assert seams == []
+
+
+@pytest.mark.parametrize("path", _python_files("imc"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_ground_floor_imports_no_app(path):
+    """Every app imports ``imc``; ``imc`` imports none of them (the URL map and the home page that
+    do are the roof, ``portal``)."""
+    assert _imported_packages(path) & {*APPS, "portal"} == set()
+
+
+@pytest.mark.parametrize("path", _python_files("districts"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_districts_do_not_import_accounts(path):
+    """accounts stands on districts (a member's home town); districts ask nothing of accounts."""
+    assert _imported_packages(path) & {"accounts", "groups", "events", "newsletter"} == set()
