@@ -1,3 +1,6 @@
+"""The ground floor's app: page-cache invalidation, the URL converters, the registry's discovery,
+and the portal's admin site. The models are named by label, so this module imports no app."""
+
 from django.apps import AppConfig, apps
 from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import m2m_changed, post_delete, post_save
