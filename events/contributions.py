@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
 from events import demo, selectors, services
-from events.models import Event, MemberCalendar
+from events.models import Event, EventSeries, MemberCalendar, Rsvp
 from groups.policy import is_organizer
 from imc.registry import Kind, contributes, register
 
@@ -121,3 +121,8 @@ def erase_user_data(user) -> None:
 register(Kind.GROUP_NEXT_EVENTS, selectors.next_event_by_group)
 register(Kind.DISTRICT_EVENTS, selectors.events_of_district)
 register(Kind.DEMO_SEED, demo.seed)
+
+
+@contributes(Kind.PUBLIC_MODELS)
+def public_models() -> list[type]:
+    return [EventSeries, Event, Rsvp]

@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString
 from districts.models import District
 from districts.selectors import PlaceLookup
 from groups import demo, selectors, services
+from groups.models import Group, GroupDistrict, GroupSlugHistory, Membership
 from imc.registry import Kind, contributes, register
 
 
@@ -60,3 +61,8 @@ def erase_user_data(user) -> None:
 
 
 register(Kind.DEMO_SEED, demo.seed)
+
+
+@contributes(Kind.PUBLIC_MODELS)
+def public_models() -> list[type]:
+    return [Group, GroupDistrict, GroupSlugHistory, Membership]

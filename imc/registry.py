@@ -2,7 +2,7 @@
 
 The shared pages (home, /find/, a district's page, a group's page, the member's profile), the
 member's privacy rights (the download at /accounts/data/ and the deletion of the account), the
-newsletter's per-reader events block and ``seed_demo`` ask this registry instead of importing
+newsletter's per-reader events block, ``seed_demo`` and the page cache ask this registry instead of importing
 the apps that fill them, so every import between apps runs one way (see the README's layout).
 
 Each app says what it gives in its own ``contributions.py``::
@@ -49,6 +49,9 @@ class Kind(enum.StrEnum):
     # seats to give up). Runs inside the deletion's transaction.
     ERASE_USER_DATA = "erase_user_data"
     DEMO_SEED = "demo_seed"  # (stdout) -> None: create or refresh the app's demo data, idempotently
+    # () -> the app's models whose rows public pages show: a saved or deleted row makes the
+    # stored pages stale (imc.pagecache). Bookkeeping rows (deliveries, logs) are left out.
+    PUBLIC_MODELS = "public_models"
 
 
 @dataclass(frozen=True)

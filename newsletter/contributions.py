@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString
 from imc.registry import Kind, contributes, register
 from newsletter import demo, tokens
 from newsletter.forms import SubscribeForm
-from newsletter.models import ConsentSource, Subscriber
+from newsletter.models import ConsentSource, Newsletter, Subscriber
 
 
 def _subscriber(request: HttpRequest) -> Subscriber | None:
@@ -89,3 +89,8 @@ def erase_user_data(user) -> None:
 
 
 register(Kind.DEMO_SEED, demo.seed)
+
+
+@contributes(Kind.PUBLIC_MODELS)
+def public_models() -> list[type]:
+    return [Newsletter]

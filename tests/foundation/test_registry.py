@@ -30,7 +30,28 @@ def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
         Kind.EXPORT_USER_DATA: ["groups", "events", "newsletter"],
         Kind.ERASE_USER_DATA: ["groups", "events", "newsletter"],
         Kind.DEMO_SEED: ["accounts", "groups", "events", "newsletter"],
+        Kind.PUBLIC_MODELS: ["accounts", "districts", "groups", "events", "newsletter"],
     }
+
+
+def test_a_change_to_any_row_a_public_page_shows_makes_the_stored_pages_stale():
+    """The page cache listens to every model the apps say their public pages show."""
+    from django.db.models.signals import post_delete, post_save
+
+    from imc.registry import Kind, contributions
+
+    shown = {model._meta.label for c in contributions(Kind.PUBLIC_MODELS) for model in c.function()}
+    assert shown == {
+        "accounts.User",
+        *("districts." + name for name in ["District", "Town", "TownDistrict", "TownAlias", "ZipCode"]),
+        *("districts." + name for name in ["BoardSeat", "Team"]),
+        *("groups." + name for name in ["Group", "GroupDistrict", "GroupSlugHistory", "Membership"]),
+        *("events." + name for name in ["EventSeries", "Event", "Rsvp"]),
+        "newsletter.Newsletter",
+    }
+    for c in contributions(Kind.PUBLIC_MODELS):
+        for model in c.function():
+            assert post_save.has_listeners(model) and post_delete.has_listeners(model)
 
 
 def test_registering_again_replaces_rather_than_doubles():
