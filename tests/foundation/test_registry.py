@@ -101,3 +101,16 @@ def test_every_import_between_apps_runs_down_the_layout(package, path):
     accounts (accounts stands on districts: a member's home town); groups never import events."""
     above = set(STOREYS[: STOREYS.index(package)])
     assert _imported_packages(path) & above == set()
+
+
+@pytest.mark.django_db
+def test_the_newsletters_events_block_lists_its_districts_events_from_the_events_app(settings):
+    from districts.models import District
+    from newsletter.selectors import upcoming_events
+    from tests.events.conftest import make_event
+
+    make_event(title="Lowell rally")  # MA-3
+    make_event(title="Pittsfield social", town="Pittsfield")  # MA-1
+    items = upcoming_events(District.objects.get(slug="ma-3").pk)
+    assert [item.title for item in items] == ["Lowell rally"]
+    assert items[0].url.startswith(settings.SITE_URL + "/events/")
