@@ -17,6 +17,7 @@ RUN pip install -r requirements.txt
 # Every Django app of the project is listed here (tests/foundation/test_compose.py checks it).
 COPY manage.py pyproject.toml ./
 COPY imc/ imc/
+COPY portal/ portal/
 COPY accounts/ accounts/
 COPY outbox/ outbox/
 COPY districts/ districts/

@@ -5,6 +5,7 @@ from allauth.mfa.models import Authenticator
 from django.db.models import Q
 
 from accounts.models import User
+from imc.registry import Kind, contributions
 from outbox.models import OutboundEmail
 
 
@@ -96,3 +97,12 @@ def user_account_data(user: User) -> dict:
             for row in outbox_rows_to(verified).order_by("created_at")
         ],
     }
+
+
+def user_data(user: User) -> dict:
+    """Everything the portal holds about one member: their account, then each app's part under
+    its label (the apps' ``Kind.EXPORT_USER_DATA`` contributions)."""
+    data = user_account_data(user)
+    for contribution in contributions(Kind.EXPORT_USER_DATA):
+        data[contribution.app_label] = contribution.function(user)
+    return data

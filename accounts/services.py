@@ -9,7 +9,7 @@ from django.db import transaction
 from accounts.models import Role, User
 from accounts.selectors import outbox_rows_naming, user_verified_addresses
 from districts.models import Town
-from imc.hooks import user_erase
+from imc.registry import Kind, contributions
 from imc.validators import require_clean_text
 
 
@@ -52,15 +52,16 @@ def user_delete(*, user: User) -> None:
     """Delete a member's account and everything that names them.
 
     Memberships, RSVPs and the like go with the user row (their foreign keys cascade); each app's
-    ``erase_user_data`` removes what is keyed otherwise. Outgoing mail to or from their addresses
-    is deleted too, so the mail log keeps no address of theirs (nor does the admin's log); mail
-    still queued for them is never sent.
+    ``Kind.ERASE_USER_DATA`` contribution removes what is keyed otherwise. Outgoing mail to or
+    from their addresses is deleted too, so the mail log keeps no address of theirs (nor does the
+    admin's log); mail still queued for them is never sent.
 
     "Their addresses" are the verified ones only (``user_verified_addresses``): an address added
     to the account but never confirmed may be somebody else's, whose subscription and mail stay.
     """
     addresses = user_verified_addresses(user)
-    user_erase(user)
+    for contribution in contributions(Kind.ERASE_USER_DATA):
+        contribution.function(user)
     outbox_rows_naming(addresses).delete()
     # The admin's history of staff changes to this account stays (who did what, when), but its
     # label was the address.

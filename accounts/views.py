@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from accounts.forms import AccountDeleteForm, ProfileForm
+from accounts.selectors import user_data
 from accounts.services import profile_update, user_delete
-from imc.hooks import profile_panels, user_data
+from imc.registry import Kind, panels
 
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/profile.html", {"panels": profile_panels(request)})
+    return render(request, "accounts/profile.html", {"panels": panels(Kind.PROFILE_PANEL, request)})
 
 
 @login_required

@@ -1,11 +1,17 @@
-"""Who may moderate what, by district. The one policy the admin and the views both ask."""
+"""Who may moderate what, by district. The one policy the admin and the views both ask.
+
+Districts stand below accounts (a member's home town is a district's town), so the person is
+asked through the user model's own ``is_coordinator`` and ``is_district_rep``, not imported.
+"""
 
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.models import Role, User
 from districts.models import BoardSeat, District
+
+User = AbstractBaseUser  # the portal's user model (accounts.User), by its Django base
 
 
 def is_coordinator(user: User | AnonymousUser) -> bool:
@@ -16,7 +22,7 @@ def rep_district_ids(user: User | AnonymousUser) -> set[int]:
     """The districts whose listings this person moderates as a district rep (a current seat)."""
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return set()
-    if not user.groups.filter(name=Role.DISTRICT_REP.value).exists():
+    if not user.is_district_rep:
         return set()
     return set(BoardSeat.objects.current().filter(user=user).values_list("district_id", flat=True))
 

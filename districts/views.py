@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from districts.forms import PlaceForm
 from districts.models import District
 from districts.selectors import district_board, place_lookup
-from imc.hooks import district_panels, place_panels
+from imc import registry
 from imc.pagecache import public_page
 
 
@@ -14,7 +14,7 @@ def find(request: HttpRequest) -> HttpResponse:
     lookup = None
     if form.is_valid():
         lookup = place_lookup(form.cleaned_data["q"])
-    panels = place_panels(request, lookup) if lookup and lookup.found else []
+    panels = registry.panels(registry.Kind.PLACE_PANEL, request, lookup) if lookup and lookup.found else []
     return render(request, "districts/find.html", {"form": form, "lookup": lookup, "panels": panels})
 
 
@@ -32,6 +32,6 @@ def district_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "district": district,
         "towns": towns,
         "board": district_board(district),
-        "panels": district_panels(request, district),
+        "panels": registry.panels(registry.Kind.DISTRICT_PANEL, request, district),
     }
     return render(request, "districts/district_detail.html", context)

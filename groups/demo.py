@@ -7,9 +7,9 @@ import datetime
 
 from django.utils import timezone
 
+from accounts.demo import DEMO_PASSWORD, demo_email
 from accounts.models import User
 from accounts.services import user_ensure
-from districts.demo import DEMO_PASSWORD, demo_email
 from districts.models import BoardSeat, Town
 from groups import services
 from groups.models import Group, GroupStatus, Membership

@@ -17,9 +17,21 @@ from django.urls import reverse
 from accounts.models import User
 from districts.models import District, Town, haversine_miles
 from districts.selectors import PlaceLookup, place_lookup
-from groups.integration import attach_next_events
 from groups.models import Group, GroupQuerySet, GroupStatus, Membership, ModerationLogEntry
+from imc import registry
 from imc.links import slug_url
+
+
+def attach_next_events(groups: list[Group]) -> None:
+    """Set ``next_event`` (an event or None) on each group: what the apps that hold events
+    contribute (``Kind.GROUP_NEXT_EVENTS``), one query each for all the groups."""
+    found: dict[int, object] = {}
+    ids = [g.pk for g in groups]
+    if ids:
+        for contribution in registry.contributions(registry.Kind.GROUP_NEXT_EVENTS):
+            found.update(contribution.function(ids))
+    for group in groups:
+        group.next_event = found.get(group.pk)
 
 
 @dataclass

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 
 from groups import policy, selectors, services
 from groups.forms import ClaimForm, ContactForm, DirectoryFilterForm, GroupForm
-from groups.integration import group_events_html
 from groups.models import Group, GroupSlugHistory, GroupStatus, Membership, MembershipRole, MembershipStatus
 from groups.text import render_markdown
+from imc import registry
 from imc.csvsafe import csv_writer
 from imc.net import client_ip
 from imc.pagecache import public_page
@@ -85,7 +85,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "is_orphaned": group.status == GroupStatus.APPROVED and services.is_orphaned(group),
         "contact_form": ContactForm(user=user),
         "claim_form": ClaimForm(),
-        "events_html": group_events_html(request, group),
+        "panels": registry.panels(registry.Kind.GROUP_PANEL, request, group),
     }
     return render(request, "groups/detail.html", context)
 

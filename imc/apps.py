@@ -1,27 +1,9 @@
-from django.apps import AppConfig, apps
+"""The ground floor's app: the URL converters, the registry's discovery, page-cache invalidation
+for the models the apps name (``Kind.PUBLIC_MODELS``), and the portal's admin site."""
+
+from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import m2m_changed, post_delete, post_save
-
-# Rows that public pages show: a change to any of them makes the stored pages stale
-# (imc.pagecache). Bookkeeping rows (deliveries, reminders, logs, relay messages) are left out.
-PUBLIC_MODELS = [
-    "accounts.User",
-    "districts.District",
-    "districts.Town",
-    "districts.TownDistrict",
-    "districts.TownAlias",
-    "districts.ZipCode",
-    "districts.BoardSeat",
-    "districts.Team",
-    "groups.Group",
-    "groups.GroupDistrict",
-    "groups.GroupSlugHistory",
-    "groups.Membership",
-    "events.EventSeries",
-    "events.Event",
-    "events.Rsvp",
-    "newsletter.Newsletter",
-]
 
 
 def _row_changed(sender, update_fields=None, **kwargs) -> None:
@@ -40,18 +22,26 @@ class ImcConfig(AppConfig):
 
     def ready(self) -> None:
         from django.urls import register_converter
+        from django.utils.module_loading import autodiscover_modules
 
         from imc.converters import TokenConverter
+        from imc.registry import Kind, contributions
 
         register_converter(TokenConverter, "token")
-        for label in PUBLIC_MODELS:
-            model = apps.get_model(label)
-            post_save.connect(_row_changed, sender=model, dispatch_uid=f"pagecache-save-{label}")
-            post_delete.connect(_row_changed, sender=model, dispatch_uid=f"pagecache-delete-{label}")
-            for field in model._meta.local_many_to_many:
-                m2m_changed.connect(
-                    _row_changed, sender=field.remote_field.through, dispatch_uid=f"pagecache-m2m-{label}-{field.name}"
-                )
+        # Every installed app's contributions.py registers what it gives the shared pages and
+        # duties (imc.registry); the apps are all loaded by now.
+        autodiscover_modules("contributions")
+        for contribution in contributions(Kind.PUBLIC_MODELS):
+            for model in contribution.function():
+                label = model._meta.label
+                post_save.connect(_row_changed, sender=model, dispatch_uid=f"pagecache-save-{label}")
+                post_delete.connect(_row_changed, sender=model, dispatch_uid=f"pagecache-delete-{label}")
+                for field in model._meta.local_many_to_many:
+                    m2m_changed.connect(
+                        _row_changed,
+                        sender=field.remote_field.through,
+                        dispatch_uid=f"pagecache-m2m-{label}-{field.name}",
+                    )
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

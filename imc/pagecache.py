@@ -11,11 +11,12 @@ What is never stored or served, so nobody sees someone else's page:
 - answers that set a cookie, that rendered a CSRF token (a form for this visitor), or that
   asked not to be cached (``Cache-Control: private/no-store/no-cache``).
 
-Freshness: every saved or deleted row of a model shown on public pages bumps a generation
-counter (see ``imc.apps``), at once and again after the commit, so the next visitor gets a fresh
-render; services that change such rows with a bulk ``update()`` call :func:`invalidate`
-themselves. The timeout bounds what no write announces (an event starting, a day passing).
-When the cache is unreachable the page is simply rendered, as without this module.
+Freshness: every saved or deleted row of a model shown on public pages (each app names its own:
+``Kind.PUBLIC_MODELS`` in ``imc.registry``) bumps a generation counter (``imc.apps``), at once
+and again after the commit, so the next visitor gets a fresh render; services that change such
+rows with a bulk ``update()`` call :func:`invalidate` themselves. The timeout bounds what no
+write announces (an event starting, a day passing). When the cache is unreachable the page is
+simply rendered, as without this module.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ MIDDLEWARE = [
     "accounts.middleware.StaffAdminMFAMiddleware",
 ]
 
-ROOT_URLCONF = "imc.urls"
+ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "imc.wsgi.application"
 SITE_ID = 1
 

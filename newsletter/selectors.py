@@ -1,13 +1,15 @@
-"""Reads of the newsletter app: audiences, progress, reports, and events from the events app."""
+"""Reads of the newsletter app: audiences, progress, reports, and the district's upcoming events."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from importlib import import_module
 
+from django.conf import settings
 from django.db.models import Count, Q, Sum
 
+from districts.models import District
+from imc import registry
 from newsletter.models import (
     ChunkStatus,
     Delivery,
@@ -133,40 +135,24 @@ class EventItem:
 
 
 def upcoming_events(district_id: int, limit: int = 5) -> list[EventItem]:
-    """Upcoming events of a district, from the events app when it provides them, else [].
-
-    Looked up late, like ``imc.hooks``: the newsletter works with or without the events app.
-    It asks ``events.selectors.events_of_district(district, limit=...)`` for listed upcoming
-    events with ``title``, ``get_absolute_url()``, ``starts_at`` and ``location_text``.
-    """
-    try:
-        module = import_module("events.selectors")
-    except ModuleNotFoundError as exc:
-        if exc.name != "events.selectors":
-            raise
-        return []
-    provider = getattr(module, "events_of_district", None)
-    if provider is None:
-        return []
-    from django.conf import settings
-
-    from districts.models import District
-
+    """Upcoming events of a district for its readers' events block: what the apps that hold
+    events contribute (``Kind.DISTRICT_EVENTS``), at most ``limit`` of them; [] when none do."""
     district = District.objects.filter(pk=district_id).first()
     if district is None:
         return []
     items = []
-    for event in provider(district, limit=limit):
-        url = event.get_absolute_url() if hasattr(event, "get_absolute_url") else ""
-        items.append(
-            EventItem(
-                title=str(getattr(event, "title", event)),
-                url=settings.SITE_URL + url if url.startswith("/") else url,
-                when=getattr(event, "starts_at", None) or getattr(event, "start", None),
-                place=str(getattr(event, "location_text", "") or ""),
+    for contribution in registry.contributions(registry.Kind.DISTRICT_EVENTS):
+        for event in contribution.function(district, limit=limit):
+            url = event.get_absolute_url()
+            items.append(
+                EventItem(
+                    title=event.title,
+                    url=settings.SITE_URL + url if url.startswith("/") else url,
+                    when=event.starts_at,
+                    place=event.location_text or "",
+                )
             )
-        )
-    return items
+    return items[:limit]
 
 
 def archive() -> list[Newsletter]:

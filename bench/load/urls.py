@@ -13,5 +13,5 @@ def one_query(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("bench/one-query/", one_query),
-    path("", include("imc.urls")),
+    path("", include("portal.urls")),
 ]

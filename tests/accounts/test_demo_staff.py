@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_email
 from accounts.models import User
-from districts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_email
 from tests.accounts.conftest import totp_code
 
 pytestmark = pytest.mark.django_db

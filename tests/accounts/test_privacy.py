@@ -16,7 +16,7 @@ from accounts.models import User
 from accounts.services import user_ensure
 from districts.models import Team
 from groups.models import RelayMessage
-from imc import hooks
+from imc import registry
 from newsletter.models import ConsentSource, Subscriber, SubscriberStatus
 from outbox.models import EmailStatus, OutboundEmail
 from outbox.services import email_queue
@@ -199,19 +199,25 @@ def test_deleting_an_account_leaves_the_data_of_an_unverified_address_alone(clie
 
 
 def test_apps_add_their_part_to_the_export_and_deletion(client, activist, monkeypatch):
-    """The hook that groups, events and newsletter use: ``export_user_data``/``erase_user_data``."""
-    import sys
-    import types
-
+    """What groups, events and newsletter do: ``Kind.EXPORT_USER_DATA`` / ``Kind.ERASE_USER_DATA``
+    contributions (here an app that gives none today, outbox, is made to give both)."""
     erased = []
-    module = types.ModuleType("fakeapp.panels")
-    module.export_user_data = lambda user: {"memberships": [f"group of {user.email}"]}
-    module.erase_user_data = lambda user: erased.append(user.email)
-    monkeypatch.setitem(sys.modules, "fakeapp.panels", module)
-    monkeypatch.setattr(hooks, "PANEL_MODULES", [*hooks.PANEL_MODULES, "fakeapp.panels"])
+    Kind = registry.Kind
+
+    def export(user):
+        return {"memberships": [f"group of {user.email}"]}
+
+    extra = {
+        Kind.EXPORT_USER_DATA: registry.Contribution(kind=Kind.EXPORT_USER_DATA, app_label="outbox", function=export),
+        Kind.ERASE_USER_DATA: registry.Contribution(
+            kind=Kind.ERASE_USER_DATA, app_label="outbox", function=lambda user: erased.append(user.email)
+        ),
+    }
+    for kind, contribution in extra.items():
+        monkeypatch.setitem(registry._registered, kind, [*registry._registered[kind], contribution])
 
     client.force_login(activist)
-    assert _export(client)["fakeapp"] == {"memberships": ["group of alice@example.org"]}
+    assert _export(client)["outbox"] == {"memberships": ["group of alice@example.org"]}
     client.post("/accounts/delete/", {"password": PASSWORD})
     assert erased == ["alice@example.org"]
 

@@ -41,7 +41,7 @@ class _BrokenConnection:
 
 def test_healthz_is_503_naming_the_database_when_it_fails(client, settings, monkeypatch):
     settings.REDIS_URL = None
-    monkeypatch.setattr("imc.views.connection", _BrokenConnection())
+    monkeypatch.setattr("portal.views.connection", _BrokenConnection())
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()

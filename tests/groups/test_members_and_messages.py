@@ -229,7 +229,8 @@ def test_groups_appear_on_the_district_find_and_home_pages(client, lowell_group,
 
 
 def test_a_members_data_download_and_deletion_cover_their_groups_and_messages(client, lowell_group, activist):
-    from imc.hooks import user_data, user_erase
+    from accounts.selectors import user_data
+    from imc.registry import Kind, contributions
 
     services.membership_join(user=activist, group=lowell_group)
     services.relay_send(
@@ -238,5 +239,6 @@ def test_a_members_data_download_and_deletion_cover_their_groups_and_messages(cl
     data = user_data(activist)["groups"]
     assert data["memberships"][0]["group"] == "Lowell Indivisible"
     assert data["messages_sent"][0]["body"] == "Hello there"
-    user_erase(activist)
+    for contribution in contributions(Kind.ERASE_USER_DATA):
+        contribution.function(activist)
     assert not RelayMessage.objects.filter(sender_email=activist.email).exists()

@@ -1,24 +1,16 @@
-from importlib import import_module
-
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-# Each app that has demo data defines ``seed(stdout)`` in its ``demo.py``. Order matters:
-# later modules use the accounts and districts made by earlier ones.
-DEMO_MODULES = ["districts.demo", "groups.demo", "events.demo", "newsletter.demo"]
+from imc.registry import Kind, contributions
 
 
 class Command(BaseCommand):
     help = "Create or refresh clearly marked demo data for local use. Idempotent."
 
     def handle(self, *args, **options) -> None:
-        for name in DEMO_MODULES:
-            try:
-                module = import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name != name:
-                    raise
-                continue
+        # Each app's ``Kind.DEMO_SEED`` contribution, in INSTALLED_APPS order: later apps use the
+        # people and places that earlier ones made (accounts, then groups, events, newsletter).
+        for contribution in contributions(Kind.DEMO_SEED):
             with transaction.atomic():
-                module.seed(self.stdout)
+                contribution.function(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Accounts and passwords: see the README."))

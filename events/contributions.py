@@ -1,6 +1,7 @@
-"""Event panels for the home, /find/, district and profile pages (see ``imc.hooks``).
+"""What events gives the shared pages, the privacy rights, the newsletter and the demo data.
 
-``group_panel(request, group)`` is for the group page of the groups app.
+Panels for the home, /find/, district, group and profile pages, the next event on each directory
+card, the district's events in the newsletter (see ``imc.registry``).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
-from events import selectors, services
-from events.models import Event, MemberCalendar
+from events import demo, selectors, services
+from events.models import Event, EventSeries, MemberCalendar, Rsvp
 from groups.policy import is_organizer
+from imc.registry import Kind, contributes, register
 
 NEAR_MILES = 25
 
@@ -23,11 +25,13 @@ def _render(request: HttpRequest, heading: str, events: list[Event], more_url: s
     return render_to_string("events/panels/events_panel.html", context, request=request)
 
 
+@contributes(Kind.HOME_PANEL)
 def home_panel(request: HttpRequest) -> SafeString:
     events = list(Event.objects.listed().for_cards()[:5])
     return _render(request, "Upcoming events", events, reverse("events:list"), "No upcoming events yet.")
 
 
+@contributes(Kind.PLACE_PANEL)
 def place_panel(request: HttpRequest, lookup) -> SafeString | str:
     if not lookup or not lookup.found:
         return ""
@@ -46,6 +50,7 @@ def place_panel(request: HttpRequest, lookup) -> SafeString | str:
     )
 
 
+@contributes(Kind.DISTRICT_PANEL)
 def district_panel(request: HttpRequest, district) -> SafeString:
     events = selectors.events_of_district(district)
     return _render(
@@ -58,6 +63,7 @@ def district_panel(request: HttpRequest, district) -> SafeString:
     )
 
 
+@contributes(Kind.GROUP_PANEL)
 def group_panel(request: HttpRequest, group) -> SafeString:
     """The group's events; its organizers also see the co-hosting invitations waiting for them."""
     events = selectors.events_of_group(group)
@@ -73,6 +79,7 @@ def group_panel(request: HttpRequest, group) -> SafeString:
     )
 
 
+@contributes(Kind.PROFILE_PANEL)
 def profile_panel(request: HttpRequest) -> SafeString | str:
     if not request.user.is_authenticated:
         return ""
@@ -85,6 +92,7 @@ def profile_panel(request: HttpRequest) -> SafeString | str:
     return render_to_string("events/panels/my_events.html", context, request=request)
 
 
+@contributes(Kind.EXPORT_USER_DATA)
 def export_user_data(user) -> dict:
     """A member's RSVPs and whether they have a private feed, for the download at /accounts/data/."""
     rsvps = user.event_rsvps.select_related("event").order_by("event__starts_at")
@@ -104,6 +112,17 @@ def export_user_data(user) -> dict:
     }
 
 
+@contributes(Kind.ERASE_USER_DATA)
 def erase_user_data(user) -> None:
     """Before the account goes: give up every seat, so the waitlists move on and are told."""
     services.rsvps_release_for_user(user=user)
+
+
+register(Kind.GROUP_NEXT_EVENTS, selectors.next_event_by_group)
+register(Kind.DISTRICT_EVENTS, selectors.events_of_district)
+register(Kind.DEMO_SEED, demo.seed)
+
+
+@contributes(Kind.PUBLIC_MODELS)
+def public_models() -> list[type]:
+    return [EventSeries, Event, Rsvp]

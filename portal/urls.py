@@ -1,10 +1,12 @@
+"""The portal's URL map: the roof that mounts every app (the apps never import it)."""
+
 from django.contrib import admin
 from django.urls import include, path
 
 from districts import views as district_views
 from events import views as event_views
-from imc import views
 from imc.webhooks import webhook_patterns
+from portal import views
 
 urlpatterns = [
     path("", views.home, name="home"),

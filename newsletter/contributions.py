@@ -1,4 +1,5 @@
-"""The newsletter's panels on the home page and the member's profile page (see imc.hooks)."""
+"""What the newsletter gives the home and profile pages, the privacy rights and the demo data
+(see ``imc.registry``)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from newsletter import tokens
+from imc.registry import Kind, contributes, register
+from newsletter import demo, tokens
 from newsletter.forms import SubscribeForm
-from newsletter.models import ConsentSource, Subscriber
+from newsletter.models import ConsentSource, Newsletter, Subscriber
 
 
 def _subscriber(request: HttpRequest) -> Subscriber | None:
@@ -17,6 +19,7 @@ def _subscriber(request: HttpRequest) -> Subscriber | None:
     return Subscriber.objects.select_related("district").filter(email=request.user.email.lower()).first()
 
 
+@contributes(Kind.HOME_PANEL)
 def home_panel(request: HttpRequest) -> SafeString:
     context = {
         "form": SubscribeForm(source=ConsentSource.HOME, prefix_id="home"),
@@ -25,6 +28,7 @@ def home_panel(request: HttpRequest) -> SafeString:
     return render_to_string("newsletter/panels/home.html", context, request=request)
 
 
+@contributes(Kind.PROFILE_PANEL)
 def profile_panel(request: HttpRequest) -> SafeString:
     subscriber = _subscriber(request)
     context = {
@@ -44,6 +48,7 @@ def _subscriptions(user):
     return Subscriber.objects.filter(Q(user=user) | Q(email__in=user_verified_addresses(user)))
 
 
+@contributes(Kind.EXPORT_USER_DATA)
 def export_user_data(user) -> dict:
     """The member's subscription (with its consent record) and the issues sent to them."""
     from newsletter.models import Delivery
@@ -73,6 +78,7 @@ def export_user_data(user) -> dict:
     }
 
 
+@contributes(Kind.ERASE_USER_DATA)
 def erase_user_data(user) -> None:
     """Deleting the account ends the subscription and forgets the address, deliveries included.
 
@@ -80,3 +86,11 @@ def erase_user_data(user) -> None:
     so if somebody subscribes it again it is asked to confirm like any new address.
     """
     _subscriptions(user).delete()
+
+
+register(Kind.DEMO_SEED, demo.seed)
+
+
+@contributes(Kind.PUBLIC_MODELS)
+def public_models() -> list[type]:
+    return [Newsletter]

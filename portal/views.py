@@ -1,3 +1,5 @@
+"""The portal's own pages: home (with every app's panel), about, privacy, and the health check."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -7,13 +9,15 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from districts.forms import PlaceForm
-from imc.hooks import home_panels
+from imc import registry
 from imc.pagecache import public_page
 
 
 @public_page
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"place_form": PlaceForm(), "panels": home_panels(request)})
+    return render(
+        request, "home.html", {"place_form": PlaceForm(), "panels": registry.panels(registry.Kind.HOME_PANEL, request)}
+    )
 
 
 @public_page

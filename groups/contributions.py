@@ -1,4 +1,4 @@
-"""What groups adds to the home, /find/, district and profile pages (see ``imc.hooks``)."""
+"""What groups gives the shared pages, the privacy rights and the demo data (see ``imc.registry``)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from django.utils.safestring import SafeString
 
 from districts.models import District
 from districts.selectors import PlaceLookup
-from groups import selectors
+from groups import demo, selectors, services
+from groups.models import Group, GroupDistrict, GroupSlugHistory, Membership
+from imc.registry import Kind, contributes, register
 
 
+@contributes(Kind.HOME_PANEL)
 def home_panel(request: HttpRequest) -> SafeString | str:
     """Groups near the member's home town, when we know it."""
     user = request.user
@@ -25,6 +28,7 @@ def home_panel(request: HttpRequest) -> SafeString | str:
     )
 
 
+@contributes(Kind.PLACE_PANEL)
 def place_panel(request: HttpRequest, lookup: PlaceLookup) -> SafeString | str:
     town = lookup.towns[0]
     groups = selectors.groups_near(town, limit=5)
@@ -32,6 +36,7 @@ def place_panel(request: HttpRequest, lookup: PlaceLookup) -> SafeString | str:
     return render_to_string("groups/panels/near.html", context, request)
 
 
+@contributes(Kind.DISTRICT_PANEL)
 def district_panel(request: HttpRequest, district: District) -> SafeString | str:
     groups, total = selectors.district_groups(district)
     return render_to_string(
@@ -39,16 +44,25 @@ def district_panel(request: HttpRequest, district: District) -> SafeString | str
     )
 
 
+@contributes(Kind.PROFILE_PANEL)
 def profile_panel(request: HttpRequest) -> SafeString | str:
     memberships = selectors.member_groups(request.user)
     return render_to_string("groups/panels/my_groups.html", {"memberships": memberships}, request)
 
 
+@contributes(Kind.EXPORT_USER_DATA)
 def export_user_data(user) -> dict:
     return selectors.user_groups_data(user)
 
 
+@contributes(Kind.ERASE_USER_DATA)
 def erase_user_data(user) -> None:
-    from groups.services import user_groups_erase
+    services.user_groups_erase(user=user)
 
-    user_groups_erase(user=user)
+
+register(Kind.DEMO_SEED, demo.seed)
+
+
+@contributes(Kind.PUBLIC_MODELS)
+def public_models() -> list[type]:
+    return [Group, GroupDistrict, GroupSlugHistory, Membership]

@@ -1,4 +1,8 @@
-"""Demo board seats, teams and staff accounts. Everything here is fictional and marked as demo."""
+"""The demo people: staff accounts with their board seats, the teams they lead, and an activist.
+
+Everything here is fictional and marked as demo. It lives in accounts, which stands on districts
+(a member's home town): the seats and teams it fills are districts' rows, the people are ours.
+"""
 
 from __future__ import annotations
 
@@ -81,4 +85,4 @@ def seed(stdout) -> None:
                 "lead": coordinator,
             },
         )
-    stdout.write("districts: board seats, staff accounts and teams")
+    stdout.write("accounts: staff accounts, board seats and teams")

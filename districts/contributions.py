@@ -1,0 +1,11 @@
+"""What districts gives the shared duties: the rows public pages show (see ``imc.registry``)."""
+
+from __future__ import annotations
+
+from districts.models import BoardSeat, District, Team, Town, TownAlias, TownDistrict, ZipCode
+from imc.registry import Kind, contributes
+
+
+@contributes(Kind.PUBLIC_MODELS)
+def public_models() -> list[type]:
+    return [District, Town, TownDistrict, TownAlias, ZipCode, BoardSeat, Team]
