@@ -50,31 +50,53 @@ def _subscriptions(user):
 
 @contributes(Kind.EXPORT_USER_DATA)
 def export_user_data(user) -> dict:
-    """The member's subscription (with its consent record) and the issues sent to them."""
-    from newsletter.models import Delivery
+    """Every subscription under the member's verified addresses: its consent record, the requests
+    made for it on the subscribe form, and the issues sent to it.
 
-    subscriber = _subscriptions(user).order_by("pk").first()
-    if subscriber is None:
-        return {"subscription": None, "deliveries": []}
-    deliveries = Delivery.objects.filter(subscriber=subscriber).select_related("newsletter").order_by("pk")
+    A request still open (or voided) may have been made by somebody else for this address, since
+    the form takes posts from anywhere: its details are shown, the address it was posted from is
+    not, because that would be the other person's. A confirmed request's address is the consent
+    record's, which the subscription shows.
+    """
+    from newsletter.models import Delivery, SubscriptionRequest
+
+    subscribers = list(_subscriptions(user).select_related("town").order_by("pk"))
+    requests = SubscriptionRequest.objects.filter(subscriber__in=subscribers).select_related("town").order_by("pk")
+    deliveries = Delivery.objects.filter(subscriber__in=subscribers).select_related("newsletter").order_by("pk")
     return {
-        "subscription": {
-            "email": subscriber.email,
-            "name": subscriber.name,
-            "status": subscriber.status,
-            "town": subscriber.town.name if subscriber.town_id else None,
-            "consent_at": subscriber.consent_at.isoformat() if subscriber.consent_at else None,
-            "consent_source": subscriber.consent_source,
-            "confirmed_at": subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else None,
-        },
-        "deliveries": [
+        "subscriptions": [
             {
-                "issue": d.newsletter.subject,
-                "status": d.status,
-                "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+                "email": subscriber.email,
+                "name": subscriber.name,
+                "status": subscriber.status,
+                "town": subscriber.town.name if subscriber.town_id else None,
+                "consent_at": subscriber.consent_at.isoformat() if subscriber.consent_at else None,
+                "consent_source": subscriber.consent_source,
+                "consent_ip": subscriber.consent_ip,
+                "confirmed_at": subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else None,
+                "requests": [
+                    {
+                        "asked_at": r.created_at.isoformat(),
+                        "name": r.name,
+                        "town": r.town.name if r.town_id else None,
+                        "source": r.source,
+                        "status": r.status,
+                    }
+                    for r in requests
+                    if r.subscriber_id == subscriber.pk
+                ],
+                "deliveries": [
+                    {
+                        "issue": d.newsletter.subject,
+                        "status": d.status,
+                        "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+                    }
+                    for d in deliveries
+                    if d.subscriber_id == subscriber.pk
+                ],
             }
-            for d in deliveries
-        ],
+            for subscriber in subscribers
+        ]
     }
 
 

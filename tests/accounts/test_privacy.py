@@ -167,7 +167,7 @@ def test_an_unverified_address_does_not_open_its_owners_data(client, activist, v
     text = json.dumps(data)
     assert VERA not in text
     assert "Vera" not in text
-    assert data["newsletter"]["subscription"] is None
+    assert data["newsletter"]["subscriptions"] == []
     assert data["groups"]["messages_sent"] == []
     assert [e["to"] for e in data["emails"]] == []
     # The address she added is counted, not named: it may be somebody else's.
@@ -180,7 +180,7 @@ def test_a_second_address_opens_its_data_once_verified(client, activist, vera):
     EmailAddress.objects.create(user=activist, email=VERA, verified=True)
     client.force_login(activist)
     data = _export(client)
-    assert data["newsletter"]["subscription"]["email"] == VERA
+    assert [s["email"] for s in data["newsletter"]["subscriptions"]] == [VERA]
     assert [e["subject"] for e in data["emails"]] == ["Vera's notice"]
 
 
@@ -281,3 +281,16 @@ def test_a_deleted_member_can_no_longer_sign_in(client, activist):
     response = Client().post("/accounts/login/", {"login": activist.email, "password": PASSWORD})
     assert response.status_code == 200
     assert response.context["form"].errors
+
+
+def test_the_export_shows_the_subscribe_requests_made_for_the_address_but_not_where_from(client, activist):
+    """The subscribe form takes posts from anywhere (CSRF-exempt), so a request for Alice's address
+    may be somebody else's: she sees what was asked, not the address it was posted from."""
+    from newsletter.services.subscribers import subscriber_request
+
+    subscriber_request(email=activist.email, name="Forged Name", town=None, source="home", ip="203.0.113.77")
+    client.force_login(activist)
+    data = _export(client)
+    [subscription] = data["newsletter"]["subscriptions"]
+    assert [(r["name"], r["status"]) for r in subscription["requests"]] == [("Forged Name", "open")]
+    assert "203.0.113.77" not in json.dumps(data)

@@ -104,9 +104,10 @@ def test_the_export_holds_memberships_rsvps_and_the_subscription(client, activis
     data = json.loads(client.get("/accounts/data/").content)
     assert sorted(m["group"] for m in data["groups"]["memberships"]) == ["Lowell Indivisible", "Worcester Indivisible"]
     assert sorted(r["event"] for r in data["events"]["rsvps"]) == ["Alice's teach-in", "Worcester rally"]
-    assert data["newsletter"]["subscription"]["email"] == ALICE
-    assert data["newsletter"]["subscription"]["status"] == "confirmed"
-    assert [d["issue"] for d in data["newsletter"]["deliveries"]] == ["Spring"]
+    [subscription] = data["newsletter"]["subscriptions"]
+    assert subscription["email"] == ALICE
+    assert subscription["status"] == "confirmed"
+    assert [d["issue"] for d in subscription["deliveries"]] == ["Spring"]
 
 
 def test_deleting_the_account_takes_memberships_rsvps_and_subscriptions_and_leaves_no_address(
@@ -253,8 +254,8 @@ def test_no_members_data_download_names_anybody_elses_address(cast_world):
     assert sorted(m["body"] for m in wrote) == ["Wes to the group", "Wes to the team"]
     mallorys = json.loads(downloads["mallory"])
     assert [(m["body"], m["reply_to"]) for m in mallorys["groups"]["messages_sent"]] == [("Mal as Pat", None)]
-    assert mallorys["newsletter"]["subscription"] is None
-    assert json.loads(downloads["member"])["newsletter"]["subscription"]["email"] == ALICE
+    assert mallorys["newsletter"]["subscriptions"] == []
+    assert [s["email"] for s in json.loads(downloads["member"])["newsletter"]["subscriptions"]] == [ALICE]
 
 
 def test_deleting_an_account_with_unverified_addresses_leaves_their_owners_data(cast_world):
