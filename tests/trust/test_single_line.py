@@ -382,12 +382,12 @@ def test_a_reminder_of_an_old_event_with_line_breaks_in_its_title_is_delivered(o
 
 def test_an_old_newsletter_with_a_line_break_in_its_subject_still_builds_one_subject_line(coordinator):
     from newsletter import rendering
-    from newsletter.services.sending import build_message
+    from newsletter.services.sending import build_bulk_message
 
     issue = Newsletter.objects.create(subject="Hi", slug="old-issue", body_markdown="Body.", created_by=coordinator)
     Newsletter.objects.filter(pk=issue.pk).update(subject="Hi\r\nBcc: victim@example.org")
     issue.refresh_from_db()
-    message = build_message(rendering.render_issue(issue), to="reader@example.org", name="", subscriber_id=None)
+    message = build_bulk_message(rendering.render_issue(issue), to="reader@example.org", name="", subscriber_id=None)
     headers = message.message()
     assert headers["Subject"] == "Hi Bcc: victim@example.org" and "Bcc" not in headers
 
