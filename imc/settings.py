@@ -296,10 +296,7 @@ EVENTS_REMIND_HOURS_BEFORE = env_int("EVENTS_REMIND_HOURS_BEFORE", 2)
 # The beat tick claims due reminders in batches of this size, at most this many per tick.
 EVENTS_REMINDER_BATCH_SIZE = env_int("EVENTS_REMINDER_BATCH_SIZE", 50)
 EVENTS_REMINDER_MAX_PER_TICK = env_int("EVENTS_REMINDER_MAX_PER_TICK", 5000)
-# A reminder claimed by a tick but not taken by a worker (the broker lost it) after this long, or
-# taken by a worker that never finished (killed), goes back to pending for the next tick.
-EVENTS_REMINDER_REQUEUE_AFTER_SECONDS = env_int("EVENTS_REMINDER_REQUEUE_AFTER_SECONDS", 300)
-EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS = env_int("EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS", 600)
+# Delivery of a reminder's email (retries, recovery) is the outbox's: see OUTBOX_* above.
 
 # --- newsletter ---
 # Sender, List-Id and the mailto of List-Unsubscribe in every newsletter email.

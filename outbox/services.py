@@ -20,6 +20,7 @@ from outbox.models import EmailStatus, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
+
 def render_email(template_prefix: str, context: dict) -> tuple[str, str, str]:
     """Render the subject / text / HTML trio ``<prefix>_subject.txt``, ``.txt``, ``.html``."""
     context = {"SITE_URL": settings.SITE_URL, "SITE_NAME": settings.SITE_NAME, **context}

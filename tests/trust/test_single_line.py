@@ -361,17 +361,19 @@ def test_an_old_event_with_line_breaks_in_its_title_gives_a_calendar_a_parser_re
     assert response.status_code == 200 and _parse(response.content).walk("VEVENT")
 
 
-def test_a_reminder_of_an_old_event_with_line_breaks_in_its_title_is_delivered(old_event, activist):
-    from events.reminders import reminder_deliver
+def test_a_reminder_of_an_old_event_with_line_breaks_in_its_title_is_delivered(
+    old_event, activist, django_capture_on_commit_callbacks
+):
+    from events.reminders import reminders_tick
 
     rsvp = Rsvp.objects.create(event=old_event, user=activist, status="going")
-    reminder = Reminder.objects.create(
-        rsvp=rsvp, kind=ReminderKind.DAY_BEFORE, due_at=timezone.now(), status=ReminderStatus.QUEUED
-    )
+    reminder = Reminder.objects.create(rsvp=rsvp, kind=ReminderKind.DAY_BEFORE, due_at=timezone.now())
     mail.outbox.clear()
-    assert reminder_deliver(reminder_id=reminder.pk) is True
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders_tick() == 1
     reminder.refresh_from_db()
     assert reminder.status == ReminderStatus.SENT and reminder.skip_reason == ""
+    assert reminder.email.status == "sent"
     (message,) = mail.outbox
     assert "\n" not in message.subject and "\r" not in message.subject and "\x07" not in message.subject
     headers = message.message()
