@@ -38,7 +38,6 @@ from imc.validators import single_line
 from outbox.models import OutboundEmail
 from outbox.services import email_create, emails_queue_batch, render_email
 
-
 MA_TZ = ZoneInfo("America/New_York")
 CANT_COME_SALT = "events.cant-come"
 REMINDER_EMAIL_KIND = "events.reminder"

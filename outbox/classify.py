@@ -14,6 +14,7 @@ from __future__ import annotations
 import smtplib
 from dataclasses import dataclass
 
+from anymail.exceptions import AnymailRecipientsRefused
 from django.conf import settings
 from django.db import models
 
@@ -44,11 +45,7 @@ def classify_exception(exc: Exception) -> Answer:
             if code >= 500:
                 return Answer(Verdict.SUPPRESS, f"{code} {_text(reply)}"[:300])
         return Answer(Verdict.RETRY, str(exc)[:300])
-    try:
-        from anymail.exceptions import AnymailRecipientsRefused
-    except ImportError:  # pragma: no cover - anymail is a dependency
-        AnymailRecipientsRefused = ()  # noqa: N806
-    if AnymailRecipientsRefused and isinstance(exc, AnymailRecipientsRefused):
+    if isinstance(exc, AnymailRecipientsRefused):
         return Answer(Verdict.SUPPRESS, str(exc)[:300])
     code = getattr(exc, "smtp_code", 0) or 0
     if code >= 500:
