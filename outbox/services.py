@@ -1,4 +1,13 @@
-"""Writes for outgoing mail: every email is a row before it is queued."""
+"""Writes for outgoing mail: every single email (transactional mail, notices, reminders) is a row
+before it is queued.
+
+One message at a time (``email_queue``: a password reset, a notice) or a batch written in one
+transaction and delivered by one worker over one SMTP connection (``email_create`` then
+``emails_queue_batch``: a reminder tick). Either way each row is claimed on its own, a failure is
+read by ``outbox.classify`` and retried by its one policy, and the sweeper recovers what the
+broker lost or a killed worker left in flight. The newsletter's bulk path is the other pipeline
+(``newsletter.services.chunks``), sharing the same classifier and policy.
+"""
 
 from __future__ import annotations
 

@@ -335,3 +335,19 @@ def test_an_unpublished_event_sends_no_reminders(members, clock, tick, mailoutbo
     clock.move_to(THURSDAY_5PM)
     tick()
     assert mailoutbox == []
+
+
+def test_a_reminder_is_in_the_members_data_download_and_nobody_elses(activist, members, clock, tick, client):
+    import json
+
+    event = make_event(start=THURSDAY_7PM, title="Town hall with our Rep")
+    services.rsvp_create(event=event, user=activist)
+    clock.move_to(WEDNESDAY_10AM)
+    assert tick() == 1
+    client.force_login(activist)
+    emails = json.loads(client.get("/accounts/data/").content)["emails"]
+    reminder = [e for e in emails if e["kind"] == "events.reminder"]
+    assert len(reminder) == 1 and "Town hall with our Rep" in reminder[0]["subject"]
+    assert reminder[0]["status"] == EmailStatus.SENT
+    client.force_login(members[0])  # an outsider to that RSVP
+    assert "Town hall with our Rep" not in client.get("/accounts/data/").content.decode()
