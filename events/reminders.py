@@ -36,7 +36,7 @@ from events.ics import event_ics, google_calendar_url
 from events.models import Event, EventStatus, Reminder, ReminderKind, ReminderStatus, Rsvp, RsvpStatus
 from imc.validators import single_line
 from outbox.models import OutboundEmail
-from outbox.services import email_create, emails_queue_batch, render_email
+from outbox.services import email_queue, emails_queue_batch, render_email
 
 MA_TZ = ZoneInfo("America/New_York")
 CANT_COME_SALT = "events.cant-come"
@@ -165,7 +165,8 @@ def reminder_email_write(*, reminder: Reminder) -> OutboundEmail:
         "google_url": google_calendar_url(event),
     }
     subject, text, html = render_email("events/email/reminder", context)
-    return email_create(
+    return email_queue(
+        dispatch=False,
         kind=REMINDER_EMAIL_KIND,
         to=rsvp.user.email,
         subject=subject,

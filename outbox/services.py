@@ -2,8 +2,8 @@
 before it is queued.
 
 One message at a time (``email_queue``: a password reset, a notice) or a batch written in one
-transaction and delivered by one worker over one SMTP connection (``email_create`` then
-``emails_queue_batch``: a reminder tick). Either way each row is claimed on its own, a failure is
+transaction and delivered by one worker over one SMTP connection (``email_queue(dispatch=False)``
+then ``emails_queue_batch``: a reminder tick). Either way each row is claimed on its own, a failure is
 read by ``outbox.classify`` and retried by its one policy, and the sweeper recovers what the
 broker lost or a killed worker left in flight. The newsletter's bulk path is the other pipeline
 (``newsletter.services.chunks``), sharing the same classifier and policy.
@@ -52,36 +52,14 @@ def email_queue(
     reply_to: str = "",
     headers: dict | None = None,
     attachments: list[dict] | None = None,
+    dispatch: bool = True,
 ) -> OutboundEmail:
-    """Record an email that is owed, and hand it to a worker once the transaction commits."""
-    email = email_create(
-        kind=kind,
-        to=to,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        reply_to=reply_to,
-        headers=headers,
-        attachments=attachments,
-    )
-    transaction.on_commit(lambda: _dispatch(email.pk))
-    return email
+    """Record an email that is owed, and hand it to a worker once the transaction commits.
 
-
-def email_create(
-    *,
-    kind: str,
-    to: str,
-    subject: str,
-    body_text: str,
-    body_html: str = "",
-    reply_to: str = "",
-    headers: dict | None = None,
-    attachments: list[dict] | None = None,
-) -> OutboundEmail:
-    """Record an email that is owed without queueing it: for a caller that writes many in one
-    transaction and hands them to one worker with ``emails_queue_batch``."""
-    return OutboundEmail.objects.create(
+    ``dispatch=False`` only records it: for a caller that writes many in one transaction and
+    hands them to one worker with ``emails_queue_batch``.
+    """
+    email = OutboundEmail.objects.create(
         kind=kind,
         to=to,
         subject=subject[:300],
@@ -91,6 +69,9 @@ def email_create(
         headers=headers or {},
         attachments=attachments or [],
     )
+    if dispatch:
+        transaction.on_commit(lambda: _dispatch(email.pk))
+    return email
 
 
 def emails_queue_batch(*, email_ids: list[int]) -> None:
