@@ -35,8 +35,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
+# `make worker` takes both queues; `make worker QUEUES=celery` and `make worker QUEUES=bulk` run
+# the two kinds of worker of a deployment (see README, Deploying).
+QUEUES ?= celery,bulk
 worker: $(STAMP)
-	$(BIN)/celery -A imc worker --loglevel=INFO
+	$(BIN)/celery -A imc worker -Q $(QUEUES) --loglevel=INFO
 
 beat: $(STAMP)
 	$(BIN)/celery -A imc beat --loglevel=INFO

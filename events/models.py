@@ -295,41 +295,35 @@ class ReminderKind(models.TextChoices):
 
 class ReminderStatus(models.TextChoices):
     PENDING = "pending", "Pending"  # waits for its due time
-    QUEUED = "queued", "Queued"  # claimed by a beat tick, handed to a worker
-    SENDING = "sending", "Sending"  # claimed by the worker that is sending it
-    SENT = "sent", "Sent"
+    SENT = "sent", "Sent"  # its email is written to the outbox, which delivers it
     SKIPPED = "skipped", "Skipped"  # RSVP or event cancelled, reminder turned off, or too late
 
 
 class Reminder(models.Model):
     """One reminder one person is owed for one event: the row is the promise.
 
-    The beat tick moves due rows pending → queued (``select_for_update(skip_locked=True)``); a
-    worker moves each queued row to sending with a conditional update and only that worker marks
-    it sent. Rows stuck in queued or sending (broker lost the message, worker killed) go back to
-    pending after a timeout.
+    The beat tick claims due rows (``select_for_update(skip_locked=True)``) and, in the same
+    transaction, writes each one's email to the outbox and marks the row sent (or skipped). From
+    there the outbox owns delivery: its row says whether the mail went out, it retries and
+    recovers it, and it shows in the member's mail log and data download.
     """
 
     rsvp = models.ForeignKey(Rsvp, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=12, choices=ReminderKind.choices)
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When its email was written to the outbox")
+    email = models.ForeignKey(
+        "outbox.OutboundEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     skip_reason = models.CharField(max_length=40, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["rsvp", "kind"], name="one_reminder_per_kind")]
         indexes = [
-            # The beat tick's two questions, each answered from a small partial index however
-            # many reminders are waiting for later dates.
+            # The beat tick's question, answered from a small partial index however many
+            # reminders are waiting for later dates.
             models.Index(fields=["due_at"], name="reminder_pending_due", condition=Q(status=ReminderStatus.PENDING)),
-            models.Index(
-                fields=["claimed_at"],
-                name="reminder_inflight",
-                condition=Q(status__in=[ReminderStatus.QUEUED, ReminderStatus.SENDING]),
-            ),
         ]
 
     def __str__(self) -> str:

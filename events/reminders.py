@@ -7,16 +7,15 @@ How a reminder travels (every step is a conditional write, so it happens once):
    ``countdown`` is ever used, because Redis redelivers long-delayed messages after its
    visibility timeout and they would run twice.
 2. ``reminders_tick`` (beat, every minute) claims due pending rows with
-   ``select_for_update(skip_locked=True)`` in small batches, moves them to *queued* in the same
-   transaction and, after the commit, hands each batch to a worker. Two beats running at once
-   skip each other's locked rows, so every row lands in exactly one batch.
-3. ``reminder_deliver`` (worker, ``acks_late``) moves each row queued → *sending* with a
-   conditional update; only the worker whose update matched sends it, and only that worker marks
-   it *sent*. A redelivered or duplicated batch finds the rows already taken and does nothing.
-4. Recovery: a row left *queued* (the broker lost the message, or was down) or *sending* (the
-   worker was killed) for longer than the settings' timeouts goes back to *pending* and the next
-   tick claims it again. The one message a killed worker had in flight may therefore go out
-   twice; nothing is lost. No mail protocol can do better.
+   ``select_for_update(skip_locked=True)`` in small batches and, in the same transaction, writes
+   each one's email as an outbox row and marks the reminder sent (or skipped). Two beats running
+   at once skip each other's locked rows, so every reminder gets exactly one email row.
+3. After the commit the batch's rows go to one worker (``outbox.tasks.send_batch``), which sends
+   them over one SMTP connection. From here the outbox's promises hold: each row is claimed
+   queued → inflight by a conditional update, a failure is classified and retried by the one
+   policy (``outbox.classify``), and the outbox sweeper recovers rows whose message the broker
+   lost or whose worker was killed (the one message in flight may go out twice; nothing is lost).
+   The reminder shows in the member's mail log and data download like any mail.
 
 Late reminders that are still useful (the event has not started) are sent late; any reminder
 found after the start is dropped, as is one for a cancelled RSVP or event.
@@ -24,30 +23,25 @@ found after the start is dropped, as is one for a cancelled RSVP or event.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from events.ics import event_ics
+from events.ics import event_ics, google_calendar_url
 from events.models import Event, EventStatus, Reminder, ReminderKind, ReminderStatus, Rsvp, RsvpStatus
-from imc.broker import publish
 from imc.validators import single_line
-from outbox.services import render_email
-
-logger = logging.getLogger(__name__)
+from outbox.models import OutboundEmail
+from outbox.services import email_queue, emails_queue_batch, render_email
 
 MA_TZ = ZoneInfo("America/New_York")
 CANT_COME_SALT = "events.cant-come"
-UNSENT = [ReminderStatus.PENDING, ReminderStatus.QUEUED]
+REMINDER_EMAIL_KIND = "events.reminder"
+UNSENT = [ReminderStatus.PENDING]
 
 
 def enabled_kinds(event: Event) -> list[str]:
@@ -91,7 +85,7 @@ def reminders_schedule(*, rsvp: Rsvp, event: Event, now: datetime | None = None)
     """Create or move the unsent reminders of one going RSVP; call inside the RSVP's transaction.
 
     A reminder already sent stays sent: "exactly one per person per reminder" wins over moving
-    it. Rows a worker is sending right now are left alone (the worker reads the event afresh).
+    it.
     """
     now = now or timezone.now()
     due = due_times(event, now) if rsvp.status == RsvpStatus.GOING else {}
@@ -103,7 +97,7 @@ def reminders_schedule(*, rsvp: Rsvp, event: Event, now: datetime | None = None)
                 Reminder.objects.create(rsvp=rsvp, kind=kind, due_at=due[kind])
             elif row.status in (*UNSENT, ReminderStatus.SKIPPED):
                 Reminder.objects.filter(pk=row.pk, status=row.status).update(
-                    due_at=due[kind], status=ReminderStatus.PENDING, claimed_at=None, skip_reason=""
+                    due_at=due[kind], status=ReminderStatus.PENDING, skip_reason=""
                 )
         elif row is not None and row.status in UNSENT:
             reason = "no longer owed" if rsvp.status == RsvpStatus.GOING else f"RSVP {rsvp.status}"
@@ -133,61 +127,6 @@ def reminders_end_for_rsvp(*, rsvp: Rsvp, reason: str) -> int:
 # --- the beat tick ---------------------------------------------------------------------------
 
 
-def _dispatch(reminder_ids: list[int]) -> bool:
-    """Hand one claimed batch to a worker. With the broker away the rows stay queued and are
-    given back to the claim after EVENTS_REMINDER_REQUEUE_AFTER_SECONDS."""
-    from events.tasks import reminders_send
-
-    return publish(reminders_send, reminder_ids)
-
-
-def reminders_recover(*, now: datetime) -> int:
-    """Give rows back to the next claim when their message or their worker was lost."""
-    queued_before = now - timedelta(seconds=settings.EVENTS_REMINDER_REQUEUE_AFTER_SECONDS)
-    sending_before = now - timedelta(seconds=settings.EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS)
-    lost = Reminder.objects.filter(status=ReminderStatus.QUEUED, claimed_at__lt=queued_before).update(
-        status=ReminderStatus.PENDING
-    )
-    dead = Reminder.objects.filter(status=ReminderStatus.SENDING, claimed_at__lt=sending_before).update(
-        status=ReminderStatus.PENDING
-    )
-    return lost + dead
-
-
-def reminders_claim_batch(*, now: datetime, size: int) -> list[int]:
-    """Claim up to ``size`` due pending rows for one worker batch (its own short transaction)."""
-    with transaction.atomic():
-        ids = list(
-            Reminder.objects.select_for_update(skip_locked=True)
-            .filter(status=ReminderStatus.PENDING, due_at__lte=now)
-            .order_by("due_at")
-            .values_list("pk", flat=True)[:size]
-        )
-        if ids:
-            Reminder.objects.filter(pk__in=ids, status=ReminderStatus.PENDING).update(
-                status=ReminderStatus.QUEUED, claimed_at=now
-            )
-            transaction.on_commit(lambda: _dispatch(ids))
-    return ids
-
-
-def reminders_tick(*, now: datetime | None = None) -> int:
-    """One beat tick: recover lost rows, then claim due ones batch by batch. Returns the count."""
-    now = now or timezone.now()
-    reminders_recover(now=now)
-    size = settings.EVENTS_REMINDER_BATCH_SIZE
-    claimed = 0
-    while claimed < settings.EVENTS_REMINDER_MAX_PER_TICK:
-        ids = reminders_claim_batch(now=now, size=size)
-        claimed += len(ids)
-        if len(ids) < size:
-            break
-    return claimed
-
-
-# --- the worker ------------------------------------------------------------------------------
-
-
 def cant_come_token(rsvp: Rsvp) -> str:
     return signing.dumps({"r": rsvp.pk, "u": rsvp.user_id}, salt=CANT_COME_SALT, compress=True)
 
@@ -213,10 +152,10 @@ def _skip_reason(reminder: Reminder, now: datetime) -> str:
     return ""
 
 
-def build_reminder_message(reminder: Reminder, connection=None) -> EmailMultiAlternatives:
+def reminder_email_write(*, reminder: Reminder) -> OutboundEmail:
+    """Write one reminder's email (the reminder templates, the event's .ics) to the outbox,
+    without queueing it: the tick hands its batch to one worker."""
     rsvp, event = reminder.rsvp, reminder.rsvp.event
-    from events.ics import google_calendar_url
-
     context = {
         "event": event,
         "rsvp": rsvp,
@@ -226,68 +165,64 @@ def build_reminder_message(reminder: Reminder, connection=None) -> EmailMultiAlt
         "google_url": google_calendar_url(event),
     }
     subject, text, html = render_email("events/email/reminder", context)
-    message = EmailMultiAlternatives(
-        # The subject carries the event's title: a row saved before the single-line rule must
-        # not make a header fold into two (Django refuses that, and the reminder would be lost).
-        subject=single_line(subject),
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[rsvp.user.email],
+    return email_queue(
+        dispatch=False,
+        kind=REMINDER_EMAIL_KIND,
+        to=rsvp.user.email,
+        subject=subject,
+        body_text=text,
+        body_html=html,
         headers={"X-IMC-Reminder": str(reminder.pk), "X-IMC-Reminder-Kind": reminder.kind},
-        connection=connection,
+        attachments=[
+            {
+                "filename": f"{single_line(event.slug)}.ics",
+                "content": event_ics(event, include_join_url=True).decode(),
+                "mimetype": "text/calendar",
+            }
+        ],
     )
-    if html:
-        message.attach_alternative(html, "text/html")
-    message.attach(f"{single_line(event.slug)}.ics", event_ics(event, include_join_url=True).decode(), "text/calendar")
-    return message
 
 
-def reminder_deliver(*, reminder_id: int, now: datetime | None = None, connection=None) -> bool:
-    """Claim one queued reminder, send it, mark it sent. Returns whether this call sent it."""
+def reminders_claim_batch(*, now: datetime, size: int) -> list[int]:
+    """Claim up to ``size`` due pending rows and, in the same transaction, write each one's
+    email to the outbox (or skip it) and mark it. After the commit the batch goes to one worker,
+    over one SMTP connection. Returns the claimed reminders' ids."""
+    with transaction.atomic():
+        ids = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(status=ReminderStatus.PENDING, due_at__lte=now)
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:size]
+        )
+        if not ids:
+            return ids
+        due = Reminder.objects.filter(pk__in=ids).select_related(
+            "rsvp__event__town", "rsvp__event__host_group", "rsvp__user"
+        )
+        email_ids = []
+        for reminder in due:
+            # The RSVP and the event are read in the claim's transaction: a cancellation that
+            # committed before it stops the reminder. One that commits later (seconds, until the
+            # worker sends) does not: the mail is owed from here on, like any queued mail.
+            reason = _skip_reason(reminder, now)
+            if reason:
+                Reminder.objects.filter(pk=reminder.pk).update(status=ReminderStatus.SKIPPED, skip_reason=reason)
+                continue
+            email = reminder_email_write(reminder=reminder)
+            Reminder.objects.filter(pk=reminder.pk).update(status=ReminderStatus.SENT, sent_at=now, email=email)
+            email_ids.append(email.pk)
+        emails_queue_batch(email_ids=email_ids)
+    return ids
+
+
+def reminders_tick(*, now: datetime | None = None) -> int:
+    """One beat tick: claim due reminders batch by batch. Returns the count claimed."""
     now = now or timezone.now()
-    claimed = Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.QUEUED).update(
-        status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return False
-    reminder = Reminder.objects.select_related("rsvp__event__town", "rsvp__event__host_group", "rsvp__user").get(
-        pk=reminder_id
-    )
-    reason = _skip_reason(reminder, now)
-    if reason:
-        Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING).update(
-            status=ReminderStatus.SKIPPED, skip_reason=reason
-        )
-        return False
-    try:
-        build_reminder_message(reminder, connection=connection).send()
-    except Exception as exc:  # noqa: BLE001 - recorded on the row; the next tick retries
-        permanent = getattr(exc, "smtp_code", 0) >= 500 or reminder.attempts >= 5
-        Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING).update(
-            status=ReminderStatus.SKIPPED if permanent else ReminderStatus.PENDING,
-            skip_reason="delivery failed" if permanent else "",
-        )
-        logger.warning("Reminder %s failed: %s", reminder_id, exc)
-        return False
-    Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING).update(
-        status=ReminderStatus.SENT, sent_at=timezone.now()
-    )
-    return True
-
-
-def reminders_deliver_batch(*, reminder_ids: list[int]) -> int:
-    """A worker's batch: one SMTP connection, each row claimed and marked on its own."""
-    connection = get_connection()
-    sent = 0
-    try:
-        connection.open()
-    except Exception:  # noqa: BLE001 - each send below then fails and records it on its row
-        logger.warning("SMTP connection failed; the batch's reminders will be retried")
-    try:
-        for reminder_id in reminder_ids:
-            sent += reminder_deliver(reminder_id=reminder_id, connection=connection)
-    finally:
-        # Closing a broken connection is not an error worth raising.
-        with contextlib.suppress(Exception):
-            connection.close()
-    return sent
+    size = settings.EVENTS_REMINDER_BATCH_SIZE
+    claimed = 0
+    while claimed < settings.EVENTS_REMINDER_MAX_PER_TICK:
+        ids = reminders_claim_batch(now=now, size=size)
+        claimed += len(ids)
+        if len(ids) < size:
+            break
+    return claimed

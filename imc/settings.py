@@ -154,6 +154,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # shortens recovery of messages whose worker died.
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
 }
+# Two queues, each with its own workers (docker-compose.yml's worker and worker-bulk): a
+# newsletter to a million readers queues thousands of chunks, each minutes long at a provider's
+# rate, and a password reset or a reminder must not wait behind them.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+BULK_QUEUE = "bulk"
+CELERY_TASK_ROUTES = {
+    "newsletter.tasks.prepare": {"queue": BULK_QUEUE},
+    "newsletter.tasks.send_chunk": {"queue": BULK_QUEUE},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Every periodic task of the portal, in one place.
 CELERY_BEAT_SCHEDULE = {
@@ -245,6 +254,11 @@ ANYMAIL = {
 # worker died) is handed to a worker again by the sweeper.
 OUTBOX_REQUEUE_AFTER_SECONDS = env_int("OUTBOX_REQUEUE_AFTER_SECONDS", 60)
 OUTBOX_INFLIGHT_TIMEOUT_SECONDS = env_int("OUTBOX_INFLIGHT_TIMEOUT_SECONDS", 600)
+# The one retry policy of every mail path (outbox.classify.retry_policy): a message that failed
+# for a reason that may pass (4xx, network) is tried this many times in all, a retry waiting
+# at least the backoff.
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 5)
+MAIL_RETRY_BACKOFF_SECONDS = env_int("MAIL_RETRY_BACKOFF_SECONDS", 30)
 NEWSLETTER_RATE_PER_SECOND = env_float("NEWSLETTER_RATE_PER_SECOND", 50.0)
 
 # --- Security -------------------------------------------------------------------------------
@@ -282,10 +296,7 @@ EVENTS_REMIND_HOURS_BEFORE = env_int("EVENTS_REMIND_HOURS_BEFORE", 2)
 # The beat tick claims due reminders in batches of this size, at most this many per tick.
 EVENTS_REMINDER_BATCH_SIZE = env_int("EVENTS_REMINDER_BATCH_SIZE", 50)
 EVENTS_REMINDER_MAX_PER_TICK = env_int("EVENTS_REMINDER_MAX_PER_TICK", 5000)
-# A reminder claimed by a tick but not taken by a worker (the broker lost it) after this long, or
-# taken by a worker that never finished (killed), goes back to pending for the next tick.
-EVENTS_REMINDER_REQUEUE_AFTER_SECONDS = env_int("EVENTS_REMINDER_REQUEUE_AFTER_SECONDS", 300)
-EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS = env_int("EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS", 600)
+# Delivery of a reminder's email (retries, recovery) is the outbox's: see OUTBOX_* above.
 
 # --- newsletter ---
 # Sender, List-Id and the mailto of List-Unsubscribe in every newsletter email.

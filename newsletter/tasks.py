@@ -1,8 +1,13 @@
-"""Celery is just another interface: tasks take ids and call services."""
+"""Celery is just another interface: tasks take ids and call services.
+
+``prepare`` and ``send_chunk`` run on the bulk queue (settings.CELERY_TASK_ROUTES) with workers of
+their own, so that a large send never holds up single messages on the default queue.
+"""
 
 from celery import shared_task
 
 from newsletter import services
+from outbox.classify import retry_policy
 
 
 @shared_task(name="newsletter.tasks.prepare", acks_late=True)
@@ -19,7 +24,7 @@ def send_chunk(self, chunk_id: int) -> int:
         # (no broker), a retry would loop at once, so the sweeper alone takes it up again.
         if self.request.is_eager:
             raise
-        raise self.retry(exc=exc, countdown=30) from exc
+        raise self.retry(exc=exc, countdown=retry_policy().backoff_seconds) from exc
 
 
 @shared_task(name="newsletter.tasks.sweep")

@@ -1,9 +1,18 @@
-"""Writes for outgoing mail: every email is a row before it is queued."""
+"""Writes for outgoing mail: every single email (transactional mail, notices, reminders) is a row
+before it is queued.
+
+One message at a time (``email_queue``: a password reset, a notice) or a batch written in one
+transaction and delivered by one worker over one SMTP connection (``email_queue(dispatch=False)``
+then ``emails_queue_batch``: a reminder tick). Either way each row is claimed on its own, a failure is
+read by ``outbox.classify`` and retried by its one policy, and the sweeper recovers what the
+broker lost or a killed worker left in flight. The newsletter's bulk path is the other pipeline
+(``newsletter.services.chunks``), sharing the same classifier and policy.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import smtplib
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,12 +24,10 @@ from django.utils import timezone
 
 from imc.broker import publish
 from imc.validators import single_line
+from outbox.classify import classify_exception, retry_policy
 from outbox.models import EmailStatus, OutboundEmail
 
 logger = logging.getLogger(__name__)
-
-# A transient failure is retried by the sweeper until this many attempts, then marked failed.
-MAX_ATTEMPTS = 5
 
 
 def render_email(template_prefix: str, context: dict) -> tuple[str, str, str]:
@@ -45,8 +52,13 @@ def email_queue(
     reply_to: str = "",
     headers: dict | None = None,
     attachments: list[dict] | None = None,
+    dispatch: bool = True,
 ) -> OutboundEmail:
-    """Record an email that is owed, and hand it to a worker once the transaction commits."""
+    """Record an email that is owed, and hand it to a worker once the transaction commits.
+
+    ``dispatch=False`` only records it: for a caller that writes many in one transaction and
+    hands them to one worker with ``emails_queue_batch``.
+    """
     email = OutboundEmail.objects.create(
         kind=kind,
         to=to,
@@ -57,8 +69,18 @@ def email_queue(
         headers=headers or {},
         attachments=attachments or [],
     )
-    transaction.on_commit(lambda: _dispatch(email.pk))
+    if dispatch:
+        transaction.on_commit(lambda: _dispatch(email.pk))
     return email
+
+
+def emails_queue_batch(*, email_ids: list[int]) -> None:
+    """Hand rows written in this transaction to one worker, over one connection, after commit.
+    With the broker away they stay queued and the sweeper hands them out one by one."""
+    from outbox.tasks import send_batch
+
+    if email_ids:
+        transaction.on_commit(lambda: publish(send_batch, list(email_ids)))
 
 
 def email_queue_template(
@@ -104,27 +126,19 @@ def email_claim(*, email_id: int) -> OutboundEmail | None:
     return OutboundEmail.objects.get(pk=email_id)
 
 
-def is_permanent_failure(exc: Exception) -> bool:
-    """An SMTP 5xx answer means retrying cannot help; anything else (4xx, network) may pass later.
+def email_deliver(*, email_id: int, connection=None) -> bool:
+    """Claim, send and mark one email. Returns whether this call sent it.
 
-    smtplib reports a refused recipient (``550 No such user`` at RCPT) as SMTPRecipientsRefused,
-    which carries the codes per recipient rather than an ``smtp_code`` of its own.
+    ``connection``, if given, is a batch's open connection (see ``emails_deliver_batch``).
     """
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _message in exc.recipients.values()]
-        return bool(codes) and all(code >= 500 for code in codes)
-    return getattr(exc, "smtp_code", 0) >= 500
-
-
-def email_deliver(*, email_id: int) -> bool:
-    """Claim, send and mark one email. Returns whether this call sent it."""
     email = email_claim(email_id=email_id)
     if email is None:
         return False
     try:
-        build_message(email, connection=get_connection()).send()
+        build_message(email, connection=connection or get_connection()).send()
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row
-        permanent = is_permanent_failure(exc) or email.attempts + 1 >= MAX_ATTEMPTS
+        answer = classify_exception(exc)
+        permanent = retry_policy().gives_up(attempts=email.attempts + 1, verdict=answer.verdict)
         OutboundEmail.objects.filter(pk=email.pk).update(
             status=EmailStatus.FAILED if permanent else EmailStatus.QUEUED,
             attempts=email.attempts + 1,
@@ -136,6 +150,26 @@ def email_deliver(*, email_id: int) -> bool:
         status=EmailStatus.SENT, sent_at=timezone.now(), attempts=email.attempts + 1, last_error=""
     )
     return True
+
+
+def emails_deliver_batch(*, email_ids: list[int]) -> int:
+    """A worker's batch (the reminders of one tick): one SMTP connection, each row claimed and
+    marked on its own, so a batch cut short by a killed worker repeats at most its message in
+    flight. Returns how many this call sent."""
+    connection = get_connection()
+    sent = 0
+    try:
+        connection.open()
+    except Exception:  # noqa: BLE001 - each send below then fails and records it on its row
+        logger.warning("SMTP connection failed; the batch's emails will be retried")
+    try:
+        for email_id in email_ids:
+            sent += email_deliver(email_id=email_id, connection=connection)
+    finally:
+        # Closing a broken connection is not an error worth raising.
+        with contextlib.suppress(Exception):
+            connection.close()
+    return sent
 
 
 def email_sweep(*, now=None) -> int:
@@ -150,9 +184,11 @@ def email_sweep(*, now=None) -> int:
         status=EmailStatus.QUEUED
     )
     waiting_since = now - timedelta(seconds=settings.OUTBOX_REQUEUE_AFTER_SECONDS)
+    # A row that failed and waits for its retry was last claimed when it was last tried.
+    retry_since = now - timedelta(seconds=retry_policy().backoff_seconds)
     ids = list(
         OutboundEmail.objects.filter(status=EmailStatus.QUEUED)
-        .filter(Q(claimed_at__isnull=True, created_at__lt=waiting_since) | Q(claimed_at__lt=waiting_since))
+        .filter(Q(claimed_at__isnull=True, created_at__lt=waiting_since) | Q(claimed_at__lt=retry_since))
         .values_list("pk", flat=True)[:5000]
     )
     for email_id in ids:

@@ -148,10 +148,21 @@ def database_url_for_subprocess() -> str:
 class CeleryWorker:
     """A real ``celery worker`` process against the test database, Redis and the SMTP sink."""
 
-    def __init__(self, smtp: SmtpSink | None, extra_env: dict[str, str] | None = None, concurrency: int = 1):
+    def __init__(
+        self,
+        smtp: SmtpSink | None,
+        extra_env: dict[str, str] | None = None,
+        concurrency: int = 1,
+        queues: tuple[str, ...] | None = None,
+    ):
+        from django.conf import settings
+
         self.smtp = smtp
         self.extra_env = extra_env or {}
         self.concurrency = concurrency
+        # Like `make worker QUEUES=...` and the compose file's two workers; by default one worker
+        # takes both queues, as a small deployment may.
+        self.queues = queues or (settings.CELERY_TASK_DEFAULT_QUEUE, settings.BULK_QUEUE)
         self.process: subprocess.Popen | None = None
         self.log_path = ROOT / f".worker-{os.getpid()}-{id(self)}.log"
 
@@ -177,7 +188,7 @@ class CeleryWorker:
     def start(self) -> CeleryWorker:
         command = [
             sys.executable, "-m", "celery", "-A", "imc", "worker",
-            "--loglevel=INFO", f"--concurrency={self.concurrency}", "--pool=prefork",
+            "--loglevel=INFO", f"--concurrency={self.concurrency}", "--pool=prefork", "-Q", ",".join(self.queues),
             "--without-gossip", "--without-mingle", "--without-heartbeat",
             f"--hostname=test-{os.getpid()}-{id(self)}@%h",
         ]  # fmt: skip

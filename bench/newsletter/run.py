@@ -147,11 +147,11 @@ def baseline(n: int, port: int, sink_pid: int) -> tuple[float, float]:
     from django.conf import settings
 
     from newsletter import rendering
-    from newsletter.services.sending import build_message
+    from newsletter.services.sending import build_bulk_message
 
     issue = rendering.render_issue(make_issue())
     payload = (
-        build_message(issue, to="reader1@bench.invalid", name="Reader 1", subscriber_id=1)
+        build_bulk_message(issue, to="reader1@bench.invalid", name="Reader 1", subscriber_id=1)
         .message()
         .as_bytes(linesep="\r\n")
     )

@@ -13,7 +13,6 @@ worker we accept, since no mail protocol lets us know whether the server took it
 from __future__ import annotations
 
 import logging
-import smtplib
 import time
 from datetime import datetime, timedelta
 
@@ -47,12 +46,12 @@ from newsletter.services.sending import (
     subject_problem,
 )
 from newsletter.services.subscribers import subscriber_suppress
+from outbox.classify import Verdict, classify_exception, classify_provider_status, retry_policy
 
 logger = logging.getLogger(__name__)
 
 # Deliveries whose status is re-read together right before they are sent.
 STATUS_BATCH = 25
-MAX_ATTEMPTS = 3
 
 # Names of the prepared statements of a claim on PostgreSQL (suffixed with the chunk and token).
 _MARK = "newsletter_delivery_mark"
@@ -108,31 +107,13 @@ def _record_failure(chunk_id: int, token: int, exc: Exception) -> None:
         _fail_exhausted(newsletter_id)
 
 
-def _permanent_refusal(exc: Exception, address: str) -> str | None:
-    """The server's reason when it refused this recipient for good (5xx), else None."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        for code, reason in exc.recipients.values():
-            if code >= 500:
-                text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
-                return f"{code} {text}"
-        return None
-    try:
-        from anymail.exceptions import AnymailRecipientsRefused
-    except ImportError:  # pragma: no cover - anymail is a dependency
-        return None
-    if isinstance(exc, AnymailRecipientsRefused):
-        return str(exc)[:300]
-    return None
-
-
-def _anymail_refusal(message: EmailMultiAlternatives, address: str) -> str | None:
-    status = getattr(message, "anymail_status", None)
-    if status is None or not getattr(status, "recipients", None):
-        return None
-    recipient = status.recipients.get(address)
-    if recipient is not None and recipient.status in ("rejected", "invalid"):
-        return f"{recipient.status} by the provider"
-    return None
+def _fail_delivery(delivery: Delivery, address: str, verdict: Verdict, reason: str) -> None:
+    """A delivery that no retry will help; a refused address is not mailed again."""
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.FAILED, attempts=F("attempts") + 1, error=reason[:300]
+    )
+    if verdict == Verdict.SUPPRESS:
+        subscriber_suppress(email=address, reason=SuppressionReason.REFUSED, detail=reason)
 
 
 def _message_id(message: EmailMultiAlternatives) -> str:
@@ -364,25 +345,18 @@ def _send_one(
     try:
         factory.send(message, next_to)
     except Exception as exc:
-        refusal = _permanent_refusal(exc, subscriber.email)
-        if refusal is None and delivery.attempts + 1 < MAX_ATTEMPTS:
+        answer = classify_exception(exc)
+        if not retry_policy().gives_up(attempts=delivery.attempts + 1, verdict=answer.verdict):
             # A connection problem: try the rest of the chunk later on a fresh connection.
             Delivery.objects.filter(pk=delivery.pk).update(
                 status=DeliveryStatus.PENDING, attempts=F("attempts") + 1, error=str(exc)[:300]
             )
             raise
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.FAILED, attempts=F("attempts") + 1, error=(refusal or str(exc))[:300]
-        )
-        if refusal is not None:
-            subscriber_suppress(email=subscriber.email, reason=SuppressionReason.REFUSED, detail=refusal)
+        _fail_delivery(delivery, subscriber.email, answer.verdict, answer.reason)
         return 0
-    refusal = _anymail_refusal(message, subscriber.email)
-    if refusal is not None:
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.FAILED, attempts=F("attempts") + 1, error=refusal
-        )
-        subscriber_suppress(email=subscriber.email, reason=SuppressionReason.REFUSED, detail=refusal)
+    answer = classify_provider_status(message, subscriber.email)
+    if answer is not None:
+        _fail_delivery(delivery, subscriber.email, answer.verdict, answer.reason)
         return 0
     # The mark that matters most: one short statement, committed as soon as the server accepted.
     # Whoever holds the chunk now, the message went: the mark records a fact, not a claim.

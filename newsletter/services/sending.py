@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from imc import pagecache
+from imc.broker import publish
 from newsletter import rendering, selectors, tokens
 from newsletter.models import (
     ChunkStatus,
@@ -114,7 +115,7 @@ def _transition(newsletter: Newsletter, allowed_from: tuple[str, ...], to: str, 
 # --- building messages ------------------------------------------------------------------------
 
 
-def build_message(
+def build_bulk_message(
     issue: rendering.RenderedIssue,
     *,
     to: str,
@@ -244,7 +245,7 @@ class ChunkMessages:
     def make(self, *, to: str, name: str, subscriber_id: int, delivery_id: int, events: tuple[str, str]):
         name = " ".join((name or "").split())
         if not self.prerendered(to):
-            message = build_message(
+            message = build_bulk_message(
                 self.issue,
                 to=to,
                 name=name,
@@ -379,10 +380,8 @@ def newsletter_cancel(*, newsletter: Newsletter) -> Newsletter:
 def _queue_prepare(newsletter_id: int) -> None:
     from newsletter.tasks import prepare
 
-    try:
-        prepare.delay(newsletter_id)
-    except Exception:  # noqa: BLE001 - broker away: the sweeper queues it again
-        logger.warning("Broker unavailable; newsletter %s waits for the sweeper", newsletter_id)
+    # Never blocks the coordinator's request: with the broker away the sweeper queues it again.
+    publish(prepare, newsletter_id)
 
 
 def newsletter_prepare(*, newsletter_id: int) -> int:
@@ -466,11 +465,10 @@ def _queue_chunks(newsletter_id: int) -> int:
         .values_list("pk", flat=True)
     )
     SendChunk.objects.filter(pk__in=ids).update(queued_at=timezone.now())
-    try:
-        for chunk_id in ids:
-            send_chunk.delay(chunk_id)
-    except Exception:  # noqa: BLE001 - broker away: the sweeper queues them again
-        logger.warning("Broker unavailable; chunks of newsletter %s wait for the sweeper", newsletter_id)
+    for chunk_id in ids:
+        # With the broker away this returns at once; the sweeper queues the chunks again.
+        if not publish(send_chunk, chunk_id):
+            break
     newsletter_maybe_finish(newsletter_id=newsletter_id)
     return len(ids)
 
@@ -551,11 +549,9 @@ def newsletter_sweep(*, now=None) -> dict[str, int]:
         )
         if lost:
             SendChunk.objects.filter(pk__in=lost).update(queued_at=now)
-            try:
-                for chunk_id in lost:
-                    send_chunk.delay(chunk_id)
-            except Exception:  # noqa: BLE001 - broker away: next sweep
-                logger.warning("Broker unavailable; %s chunks wait for the next sweep", len(lost))
+            for chunk_id in lost:
+                if not publish(send_chunk, chunk_id):
+                    break  # broker away: the next sweep
             report["requeued"] += len(lost)
         newsletter_maybe_finish(newsletter_id=newsletter_id)
     return report

@@ -18,6 +18,9 @@ from icalendar import Calendar
 from events import reminders, services
 from events.models import EventStatus, Reminder, ReminderKind, ReminderStatus, Rsvp, RsvpStatus
 from events.reminders import reminders_tick
+from outbox import services as outbox_services
+from outbox.models import EmailStatus, OutboundEmail
+from outbox.services import email_sweep, emails_deliver_batch
 from tests.events.conftest import make_event
 
 pytestmark = pytest.mark.django_db
@@ -106,9 +109,39 @@ def test_a_due_reminder_is_sent_once_with_details_the_ics_and_an_i_cant_come_lin
     assert str(Calendar.from_ical(content).walk("VEVENT")[0]["UID"]) == event.uid
     reminder = Reminder.objects.get(rsvp=rsvp, kind=ReminderKind.DAY_BEFORE)
     assert reminder.status == ReminderStatus.SENT
+    # The reminder is an outbox row like any mail: in the mail log, delivered and marked there.
+    assert (reminder.email.kind, reminder.email.to, reminder.email.status) == (
+        "events.reminder",
+        members[0].email,
+        EmailStatus.SENT,
+    )
+    assert message.extra_headers["X-IMC-Reminder"] == str(reminder.pk)
     # The worker getting the same batch again (a redelivered message) sends nothing.
-    assert reminders.reminders_deliver_batch(reminder_ids=[reminder.pk]) == 0
+    assert emails_deliver_batch(email_ids=[reminder.email_id]) == 0
     assert len(mailoutbox) == 1
+
+
+def test_a_tick_writes_each_reminders_email_in_the_transaction_that_marks_it(members, clock, monkeypatch):
+    """Claimed and written together: a tick that dies before its commit leaves neither the mark
+    nor the mail, and the next tick does both."""
+    event = make_event(start=THURSDAY_7PM)
+    for member in members[:3]:
+        services.rsvp_create(event=event, user=member)
+    clock.move_to(WEDNESDAY_10AM)
+
+    def crash(**kwargs):
+        raise RuntimeError("the tick's process died here")
+
+    monkeypatch.setattr(reminders, "emails_queue_batch", crash)
+    with pytest.raises(RuntimeError):
+        reminders_tick()
+    assert OutboundEmail.objects.count() == 0
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.PENDING}
+    monkeypatch.undo()
+    assert reminders_tick() == 3
+    emails = OutboundEmail.objects.filter(kind="events.reminder")
+    assert sorted(emails.values_list("to", flat=True)) == sorted(m.email for m in members[:3])
+    assert Reminder.objects.filter(status=ReminderStatus.SENT, email__in=emails).count() == 3
 
 
 def test_two_beats_give_exactly_one_reminder_per_person(members, clock, tick, mailoutbox):
@@ -134,12 +167,11 @@ def test_two_beats_running_at_the_same_moment_claim_disjoint_batches(members, mo
     handed: list[list[int]] = []
     lock = threading.Lock()
 
-    def record(ids):
+    def record(*, email_ids):
         with lock:
-            handed.append(list(ids))
-        return True
+            handed.append(list(email_ids))
 
-    monkeypatch.setattr(reminders, "_dispatch", record)
+    monkeypatch.setattr(reminders, "emails_queue_batch", record)
     barrier = threading.Barrier(2)
 
     def beat():
@@ -153,8 +185,10 @@ def test_two_beats_running_at_the_same_moment_claim_disjoint_batches(members, mo
     for thread in threads:
         thread.join(timeout=30)
     claimed = [pk for batch in handed for pk in batch]
-    assert sorted(claimed) == sorted(Reminder.objects.values_list("pk", flat=True))
+    assert sorted(claimed) == sorted(OutboundEmail.objects.values_list("pk", flat=True))
     assert len(claimed) == len(set(claimed)) == 10
+    # Exactly one email per reminder.
+    assert sorted(Reminder.objects.values_list("email_id", flat=True)) == sorted(claimed)
 
 
 def test_a_late_reminder_still_useful_is_sent_late(members, clock, tick, mailoutbox):
@@ -190,15 +224,15 @@ def test_no_reminder_goes_out_for_a_cancelled_rsvp_or_event(members, clock, tick
     assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.SKIPPED}
 
 
-def test_a_cancellation_after_the_claim_still_stops_the_reminder(members, clock, monkeypatch):
-    """The worker checks the RSVP and the event again when it takes the row."""
+def test_the_tick_checks_the_rsvp_and_the_event_again_when_it_claims_the_row(members, clock, tick, mailoutbox):
+    """A cancellation that reached the RSVP without ending its reminders (it raced the
+    scheduler) still stops them: the claim reads the RSVP afresh."""
     event = make_event(start=THURSDAY_7PM)
     rsvp = services.rsvp_create(event=event, user=members[0])
-    monkeypatch.setattr(reminders, "_dispatch", lambda ids: True)
-    reminders_tick(now=THURSDAY_5PM)
-    Rsvp.objects.filter(pk=rsvp.pk).update(status=RsvpStatus.CANCELLED)  # raced the claim
+    Rsvp.objects.filter(pk=rsvp.pk).update(status=RsvpStatus.CANCELLED)
     clock.move_to(THURSDAY_5PM)
-    assert reminders.reminders_deliver_batch(reminder_ids=list(Reminder.objects.values_list("pk", flat=True))) == 0
+    tick()
+    assert mailoutbox == [] and OutboundEmail.objects.count() == 0
     assert set(Reminder.objects.values_list("skip_reason", flat=True)) == {"RSVP cancelled"}
 
 
@@ -210,29 +244,37 @@ def test_with_the_broker_down_for_an_hour_each_reminder_goes_out_once_afterwards
         services.rsvp_create(event=event, user=member)
     clock.move_to(WEDNESDAY_10AM)
     # What imc.broker.publish answers while Redis is unreachable: nothing queued, no error.
-    monkeypatch.setattr(reminders, "publish", lambda task, *args: False)
-    for minute in range(60):  # an hour of beats while the broker is away
+    monkeypatch.setattr(outbox_services, "publish", lambda task, *args: False)
+    for minute in range(60):  # an hour of beats (the tick's and the outbox sweeper's) while it is away
         clock.move_to(WEDNESDAY_10AM + timedelta(minutes=minute))
         tick()
+        email_sweep()
     assert mailoutbox == []
+    assert OutboundEmail.objects.filter(kind="events.reminder", status=EmailStatus.QUEUED).count() == 3
     monkeypatch.undo()
     clock.move_to(WEDNESDAY_10AM + timedelta(minutes=61))
     tick()
-    tick()
+    email_sweep()
+    email_sweep()
     assert sorted(m.to[0] for m in mailoutbox) == sorted(m.email for m in members[:3])
 
 
-def test_a_row_left_sending_by_a_killed_worker_is_sent_after_the_timeout(members, clock, tick, mailoutbox, settings):
+def test_a_reminder_left_in_flight_by_a_killed_worker_is_sent_after_the_timeout(
+    members, clock, mailoutbox, settings, monkeypatch
+):
     event = make_event(start=THURSDAY_7PM)
-    rsvp = services.rsvp_create(event=event, user=members[0])
+    services.rsvp_create(event=event, user=members[0])
     clock.move_to(WEDNESDAY_10AM)
-    reminder = Reminder.objects.get(rsvp=rsvp, kind=ReminderKind.DAY_BEFORE)
-    Reminder.objects.filter(pk=reminder.pk).update(status=ReminderStatus.SENDING, claimed_at=WEDNESDAY_10AM)
-    clock.move_to(WEDNESDAY_10AM + timedelta(seconds=settings.EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS - 60))
-    tick()
+    monkeypatch.setattr(reminders, "emails_queue_batch", lambda **kwargs: None)  # the worker never got it
+    reminders_tick()
+    email = OutboundEmail.objects.get(kind="events.reminder")
+    OutboundEmail.objects.filter(pk=email.pk).update(status=EmailStatus.INFLIGHT, claimed_at=WEDNESDAY_10AM)
+    clock.move_to(WEDNESDAY_10AM + timedelta(seconds=settings.OUTBOX_INFLIGHT_TIMEOUT_SECONDS - 60))
+    email_sweep()
     assert mailoutbox == []  # perhaps still being sent: not yet
-    clock.move_to(WEDNESDAY_10AM + timedelta(seconds=settings.EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS + 60))
-    tick()
+    clock.move_to(WEDNESDAY_10AM + timedelta(seconds=settings.OUTBOX_INFLIGHT_TIMEOUT_SECONDS + 120))
+    email_sweep()
+    email_sweep()
     assert len(mailoutbox) == 1
 
 
@@ -293,3 +335,19 @@ def test_an_unpublished_event_sends_no_reminders(members, clock, tick, mailoutbo
     clock.move_to(THURSDAY_5PM)
     tick()
     assert mailoutbox == []
+
+
+def test_a_reminder_is_in_the_members_data_download_and_nobody_elses(activist, members, clock, tick, client):
+    import json
+
+    event = make_event(start=THURSDAY_7PM, title="Town hall with our Rep")
+    services.rsvp_create(event=event, user=activist)
+    clock.move_to(WEDNESDAY_10AM)
+    assert tick() == 1
+    client.force_login(activist)
+    emails = json.loads(client.get("/accounts/data/").content)["emails"]
+    reminder = [e for e in emails if e["kind"] == "events.reminder"]
+    assert len(reminder) == 1 and "Town hall with our Rep" in reminder[0]["subject"]
+    assert reminder[0]["status"] == EmailStatus.SENT
+    client.force_login(members[0])  # an outsider to that RSVP
+    assert "Town hall with our Rep" not in client.get("/accounts/data/").content.decode()

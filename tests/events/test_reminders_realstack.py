@@ -1,6 +1,7 @@
 """Reminder delivery on the real stack: a Celery worker process, Redis, SMTP on loopback.
 
-A worker is killed with SIGKILL in the middle of a batch and started again; what the SMTP
+The tick writes the reminders' emails to the outbox and hands them to the worker in batches. A
+worker is killed with SIGKILL in the middle of a batch and started again; what the SMTP
 server received is then counted: every due reminder arrived, and at most one arrived twice (the
 one message the killed worker had in flight).
 """
@@ -22,6 +23,8 @@ from accounts.models import User
 from events import services
 from events.models import Reminder, ReminderStatus
 from events.reminders import reminders_tick
+from outbox.models import EmailStatus, OutboundEmail
+from outbox.services import email_sweep
 from tests import realstack
 from tests.events.conftest import make_event
 
@@ -83,16 +86,21 @@ def test_a_worker_killed_mid_batch_loses_no_reminder_and_repeats_at_most_one(wor
     worker.kill()  # SIGKILL, mid-batch: the second batch is half sent
     received_before_kill = sum(_received_ids(slow_smtp).values())
     assert received_before_kill < PEOPLE
-    unfinished = Reminder.objects.filter(status__in=[ReminderStatus.QUEUED, ReminderStatus.SENDING]).count()
+    # Every reminder's email was written by the tick; the kill left some of them undelivered.
+    assert Reminder.objects.filter(status=ReminderStatus.SENT, email__isnull=False).count() == PEOPLE
+    unfinished = OutboundEmail.objects.filter(kind="events.reminder").exclude(status=EmailStatus.SENT).count()
     assert unfinished > 0  # the kill really left a batch half done
 
     # The killed worker's batch is never acknowledged and Redis would only redeliver it after its
-    # visibility timeout; the next beats after the recovery timeouts give its rows back instead.
-    later = timezone.now() + timedelta(seconds=settings.EVENTS_REMINDER_INFLIGHT_TIMEOUT_SECONDS + 60)
-    reminders_tick(now=later)
+    # visibility timeout; the outbox sweeper after its recovery timeouts hands the rows out instead.
+    later = timezone.now() + timedelta(seconds=settings.OUTBOX_INFLIGHT_TIMEOUT_SECONDS + 60)
+    email_sweep(now=later)
     worker_factory(slow_smtp)
     assert _wait_until(lambda: set(_received_ids(slow_smtp)) >= due), "missing reminders"
-    assert _wait_until(lambda: Reminder.objects.filter(status=ReminderStatus.SENT).count() == PEOPLE, timeout=30)
+    assert _wait_until(
+        lambda: OutboundEmail.objects.filter(kind="events.reminder", status=EmailStatus.SENT).count() == PEOPLE,
+        timeout=30,
+    )
     time.sleep(1)  # let any stray duplicate arrive before counting
     counts = _received_ids(slow_smtp)
     assert set(counts) == due  # every due reminder arrived, none from elsewhere

@@ -177,3 +177,18 @@ def test_the_image_runs_gunicorn_on_production_settings():
     requirements = (ROOT / "requirements.txt").read_text()
     assert re.search(r"^gunicorn==", requirements, re.MULTILINE)
     import_string("imc.wsgi.application")
+
+
+def test_every_queue_a_task_is_routed_to_has_a_worker_and_single_mail_has_its_own(compose):
+    """A large newsletter send must not hold up a password reset: the bulk queue and the default
+    queue each have their own worker service, and no task is routed to a queue nobody consumes."""
+    consumed = {}
+    for name in ("worker", "worker-bulk"):
+        argv = _argv(compose["services"][name])
+        assert argv[:4] == ["celery", "-A", "imc", "worker"]
+        consumed[name] = set(_option(argv, "-Q").split(","))
+    assert consumed["worker"] == {settings.CELERY_TASK_DEFAULT_QUEUE}
+    assert consumed["worker-bulk"] == {settings.BULK_QUEUE}
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed <= consumed["worker"] | consumed["worker-bulk"]
+    assert compose["services"]["worker-bulk"]["build"] == compose["services"]["web"]["build"]  # the anchor

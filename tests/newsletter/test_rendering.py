@@ -9,7 +9,7 @@ import pytest
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
 from newsletter import rendering
-from newsletter.services.sending import ChunkMessages, build_message
+from newsletter.services.sending import ChunkMessages, build_bulk_message
 from tests.newsletter.helpers import compose
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_a_prerendered_message_equals_one_built_for_the_recipient(bob, name):
     fast = factory.make(to=bob.email, name=name, subscriber_id=bob.pk, delivery_id=7, events=events)
     fast_raw = fast.message().as_bytes(linesep="\r\n")
     slow = (
-        build_message(issue, to=bob.email, name=" ".join(name.split()), subscriber_id=bob.pk, events=events)
+        build_bulk_message(issue, to=bob.email, name=" ".join(name.split()), subscriber_id=bob.pk, events=events)
         .message()
         .as_bytes(linesep="\r\n")
     )

@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from outbox.models import EmailStatus, OutboundEmail
-from outbox.services import MAX_ATTEMPTS, email_claim, email_deliver, email_queue, email_sweep
+from outbox.services import email_claim, email_deliver, email_queue, email_sweep
 from outbox.tasks import send
 from tests import realstack
 
@@ -135,10 +135,10 @@ def test_an_unreachable_smtp_server_is_retried_then_given_up(settings):
     settings.EMAIL_TIMEOUT = 2
     email = _queued()
     now = timezone.now()
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    for attempt in range(1, settings.MAIL_MAX_ATTEMPTS + 1):
         now += timedelta(seconds=61)
         assert email_sweep(now=now) == 1
         email.refresh_from_db()
         assert email.attempts == attempt
-        assert email.status == (EmailStatus.QUEUED if attempt < MAX_ATTEMPTS else EmailStatus.FAILED)
+        assert email.status == (EmailStatus.QUEUED if attempt < settings.MAIL_MAX_ATTEMPTS else EmailStatus.FAILED)
     assert email_sweep(now=now + timedelta(hours=1)) == 0

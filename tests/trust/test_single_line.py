@@ -361,17 +361,19 @@ def test_an_old_event_with_line_breaks_in_its_title_gives_a_calendar_a_parser_re
     assert response.status_code == 200 and _parse(response.content).walk("VEVENT")
 
 
-def test_a_reminder_of_an_old_event_with_line_breaks_in_its_title_is_delivered(old_event, activist):
-    from events.reminders import reminder_deliver
+def test_a_reminder_of_an_old_event_with_line_breaks_in_its_title_is_delivered(
+    old_event, activist, django_capture_on_commit_callbacks
+):
+    from events.reminders import reminders_tick
 
     rsvp = Rsvp.objects.create(event=old_event, user=activist, status="going")
-    reminder = Reminder.objects.create(
-        rsvp=rsvp, kind=ReminderKind.DAY_BEFORE, due_at=timezone.now(), status=ReminderStatus.QUEUED
-    )
+    reminder = Reminder.objects.create(rsvp=rsvp, kind=ReminderKind.DAY_BEFORE, due_at=timezone.now())
     mail.outbox.clear()
-    assert reminder_deliver(reminder_id=reminder.pk) is True
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders_tick() == 1
     reminder.refresh_from_db()
     assert reminder.status == ReminderStatus.SENT and reminder.skip_reason == ""
+    assert reminder.email.status == "sent"
     (message,) = mail.outbox
     assert "\n" not in message.subject and "\r" not in message.subject and "\x07" not in message.subject
     headers = message.message()
@@ -382,12 +384,12 @@ def test_a_reminder_of_an_old_event_with_line_breaks_in_its_title_is_delivered(o
 
 def test_an_old_newsletter_with_a_line_break_in_its_subject_still_builds_one_subject_line(coordinator):
     from newsletter import rendering
-    from newsletter.services.sending import build_message
+    from newsletter.services.sending import build_bulk_message
 
     issue = Newsletter.objects.create(subject="Hi", slug="old-issue", body_markdown="Body.", created_by=coordinator)
     Newsletter.objects.filter(pk=issue.pk).update(subject="Hi\r\nBcc: victim@example.org")
     issue.refresh_from_db()
-    message = build_message(rendering.render_issue(issue), to="reader@example.org", name="", subscriber_id=None)
+    message = build_bulk_message(rendering.render_issue(issue), to="reader@example.org", name="", subscriber_id=None)
     headers = message.message()
     assert headers["Subject"] == "Hi Bcc: victim@example.org" and "Bcc" not in headers
 
