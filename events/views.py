@@ -22,10 +22,10 @@ from events.forms import EventFilterForm, EventForm
 from events.ics import build_calendar, event_ics, google_calendar_url, outlook_calendar_url
 from events.models import CoHostInvitation, CoHostStatus, Event, MemberCalendar, Rsvp, RsvpStatus
 from events.reminders import MA_TZ, rsvp_from_cant_come_token
-from events.text import render_markdown
 from groups import policy as group_policy
 from groups.models import Group
 from imc.csvsafe import csv_writer
+from imc.markdown import render_markdown
 from imc.pagecache import public_page
 
 PAGE_SIZE = 20

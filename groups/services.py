@@ -37,8 +37,8 @@ from groups.models import (
 )
 from groups.policy import can_add_in_admin, can_edit, can_moderate, is_organizer, towns_beyond_reach
 from groups.selectors import RELAY_EMAIL_TEMPLATE, relay_messages_of
-from groups.text import plain_text
 from imc import pagecache
+from imc.markdown import plain_text
 from imc.validators import require_clean_text
 from outbox.services import email_queue_template
 

@@ -21,8 +21,8 @@ from groups import policy, selectors, services
 from groups.forms import ClaimForm, ContactForm, DirectoryFilterForm, GroupForm
 from groups.integration import group_events_html
 from groups.models import Group, GroupSlugHistory, GroupStatus, Membership, MembershipRole, MembershipStatus
-from groups.text import render_markdown
 from imc.csvsafe import csv_writer
+from imc.markdown import render_markdown
 from imc.net import client_ip
 from imc.pagecache import public_page
 
