@@ -459,8 +459,10 @@ def rsvp_create(*, event: Event, user: User, now: datetime | None = None) -> Rsv
 
 
 @transaction.atomic
-def rsvp_cancel(*, rsvp: Rsvp, now: datetime | None = None) -> Rsvp:
+def rsvp_cancel(*, rsvp: Rsvp, by: User, now: datetime | None = None) -> Rsvp:
     """Cancel an RSVP; a freed seat goes to the first person on the waitlist, who is emailed."""
+    if not policy.can_cancel_rsvp(by, rsvp):
+        raise PermissionDenied("Only the person who RSVP'd cancels it.")
     now = now or timezone.now()
     event = _lock(rsvp.event)
     rsvp = Rsvp.objects.select_for_update().get(pk=rsvp.pk)
@@ -524,6 +526,6 @@ def rsvps_release_for_user(*, user: User) -> int:
     """Cancel a member's active RSVPs (account deletion): freed seats go to people waiting."""
     released = 0
     for rsvp in Rsvp.objects.active().filter(user=user).select_related("event"):
-        rsvp_cancel(rsvp=rsvp)
+        rsvp_cancel(rsvp=rsvp, by=user)
         released += 1
     return released
