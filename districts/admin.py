@@ -1,26 +1,15 @@
 from django.contrib import admin
 
 from districts.models import BoardSeat, District, Team, Town, TownAlias, TownDistrict, ZipCode
-from districts.policy import can_view_district, is_coordinator
+from districts.policy import can_view_district
+from imc.admin_base import WRITES, Readers, RoleScopedAdmin
 
 
-class CoordinatorOnlyAdmin(admin.ModelAdmin):
+class ReferenceDataAdmin(RoleScopedAdmin):
     """Districts, towns, seats and teams are the coordinators' to manage; reps may only look."""
 
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_staff
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_staff
-
-    def has_add_permission(self, request) -> bool:
-        return is_coordinator(request.user)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return is_coordinator(request.user)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return is_coordinator(request.user)
+    readers = Readers.STAFF
+    coordinator_writes = WRITES
 
 
 class TownDistrictInline(admin.TabularInline):
@@ -34,14 +23,14 @@ class TownAliasInline(admin.TabularInline):
 
 
 @admin.register(District)
-class DistrictAdmin(CoordinatorOnlyAdmin):
+class DistrictAdmin(ReferenceDataAdmin):
     list_display = ["code", "name", "major_towns"]
     prepopulated_fields = {"slug": ["name"]}
     site_visibility = staticmethod(can_view_district)  # "view on site" (imc.admin_site)
 
 
 @admin.register(Town)
-class TownAdmin(CoordinatorOnlyAdmin):
+class TownAdmin(ReferenceDataAdmin):
     list_display = ["name", "county", "population", "primary_district", "is_split"]
     list_filter = ["primary_district", "is_split", "county"]
     search_fields = ["name", "aliases__name"]
@@ -49,7 +38,7 @@ class TownAdmin(CoordinatorOnlyAdmin):
 
 
 @admin.register(ZipCode)
-class ZipCodeAdmin(CoordinatorOnlyAdmin):
+class ZipCodeAdmin(ReferenceDataAdmin):
     list_display = ["code", "usps_city", "town", "zip_type"]
     search_fields = ["code", "usps_city", "town__name"]
     list_select_related = ["town"]
@@ -57,7 +46,7 @@ class ZipCodeAdmin(CoordinatorOnlyAdmin):
 
 
 @admin.register(BoardSeat)
-class BoardSeatAdmin(CoordinatorOnlyAdmin):
+class BoardSeatAdmin(ReferenceDataAdmin):
     list_display = ["display_name", "district", "role", "term_start", "term_end", "user"]
     list_filter = ["district", "role"]
     search_fields = ["display_name", "user__email"]
@@ -65,7 +54,7 @@ class BoardSeatAdmin(CoordinatorOnlyAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(CoordinatorOnlyAdmin):
+class TeamAdmin(ReferenceDataAdmin):
     list_display = ["name", "lead"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["lead"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
-from districts.policy import is_coordinator
 from events import policy, services
 from events.models import Event, EventStatus, Reminder, Rsvp
+from imc.admin_base import RoleScopedAdmin
 
 
 @admin.register(Event)
@@ -59,34 +59,19 @@ class EventAdmin(admin.ModelAdmin):
         self.message_user(request, f"{done} event(s) unpublished.", messages.SUCCESS)
 
 
-class CoordinatorOnlyAdmin(admin.ModelAdmin):
-    """RSVPs and reminders are personal data: only coordinators look at them in the admin."""
-
-    def has_module_permission(self, request) -> bool:
-        return is_coordinator(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_coordinator(request.user)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class PersonalDataAdmin(RoleScopedAdmin):
+    """RSVPs and reminders are personal data: only coordinators look at them, nobody edits."""
 
 
 @admin.register(Rsvp)
-class RsvpAdmin(CoordinatorOnlyAdmin):
+class RsvpAdmin(PersonalDataAdmin):
     list_display = ["event", "user", "status", "status_changed_at", "attended"]
     list_filter = ["status"]
     raw_id_fields = ["event", "user"]
 
 
 @admin.register(Reminder)
-class ReminderAdmin(CoordinatorOnlyAdmin):
+class ReminderAdmin(PersonalDataAdmin):
     list_display = ["rsvp", "kind", "due_at", "status", "sent_at", "skip_reason"]
     list_filter = ["status", "kind"]
     raw_id_fields = ["rsvp"]

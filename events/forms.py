@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django import forms
-from django.utils import timezone
 
 from districts.models import District, Town
 from districts.selectors import place_lookup
-from events import policy, selectors
-from events.models import MAX_EVENT_DAYS, Accessibility, Event, EventType, Recurrence
+from events import policy, rules, selectors
+from events.models import Accessibility, Event, EventType, Recurrence
 from events.selectors import DISTANCES, EventFilters
 from events.services import EDITABLE_FIELDS
 from groups.models import Group, GroupStatus
@@ -113,22 +110,21 @@ class EventForm(ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] < data["starts_at"]:
-            self.add_error("ends_at", "The event must end after it starts.")
-        elif (
-            data.get("starts_at")
-            and data.get("ends_at")
-            and data["ends_at"] - data["starts_at"] > timedelta(days=MAX_EVENT_DAYS)
-        ):
-            self.add_error("ends_at", f"An event lasts at most {MAX_EVENT_DAYS} days; make a repeating event instead.")
-        if not data.get("is_online") and not data.get("town"):
-            self.add_error("town", "Give the town of an in-person event, or mark it online.")
-        if data.get("is_online") and not data.get("join_url"):
-            self.add_error("join_url", "An online event needs a join link (only people who RSVP see it).")
-        if self.creating and data.get("starts_at") and timezone.localdate(data["starts_at"]) < timezone.localdate():
-            self.add_error("starts_at", "The event cannot start in the past.")
-        if self.creating and data.get("recurrence") and (data.get("occurrences") or 1) < 2:
-            self.add_error("occurrences", "A repeating event needs at least two dates.")
+        # The rules live in events.rules, which the services ask again on every write; a field
+        # that is already wrong (not a date, say) keeps its own message rather than a second one.
+        problems = rules.event_problems(
+            values={name: data.get(name) for name in EDITABLE_FIELDS if name in self.fields},
+            creating=self.creating,
+            host_group=data.get("host_group") if self.creating else self.instance.host_group,
+            co_hosts=data.get("co_hosts") or [],
+            recurrence=data.get("recurrence") or Recurrence.NONE,
+            occurrences=data.get("occurrences") or 1,
+        )
+        for field, messages in problems.items():
+            if field in self.errors:
+                continue
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
         return data
 
     def event_values(self) -> dict:

@@ -16,7 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
 from districts.policy import is_coordinator, rep_district_ids
-from events.models import CoHostInvitation, Event, EventQuerySet, EventStatus
+from events.models import CoHostInvitation, Event, EventQuerySet, EventStatus, Rsvp
 from groups.models import Group, GroupStatus, MembershipRole, MembershipStatus
 from groups.policy import is_organizer
 
@@ -45,6 +45,11 @@ def can_answer_cohost(user: AnyUser, invitation: CoHostInvitation) -> bool:
 def can_withdraw_cohost(user: AnyUser, invitation: CoHostInvitation) -> bool:
     """Withdraw an invitation (or drop a co-host): whoever runs the event."""
     return can_manage(user, invitation.event)
+
+
+def can_cancel_rsvp(user: AnyUser, rsvp: Rsvp) -> bool:
+    """An RSVP is its person's own: nobody else (not even whoever runs the event) cancels it."""
+    return bool(user.is_authenticated and user.pk == rsvp.user_id)
 
 
 def can_view(user: AnyUser, event: Event) -> bool:

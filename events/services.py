@@ -18,10 +18,9 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from districts.models import Town
-from events import policy
+from events import policy, rules
 from events.ics import event_ics
 from events.models import (
-    MAX_EVENT_DAYS,
     CoHostInvitation,
     CoHostStatus,
     Event,
@@ -39,7 +38,8 @@ from events.reminders import (
     reminders_reschedule_event,
     reminders_schedule,
 )
-from groups.models import Group, GroupStatus, Membership
+from events.rules import MAX_OCCURRENCES
+from groups.models import Group, Membership
 from imc.validators import require_clean_text
 from outbox.services import email_queue, email_queue_template, render_email
 
@@ -64,7 +64,6 @@ EDITABLE_FIELDS = (
 # A change of any of these is a change of time or place: everyone who RSVP'd is told.
 TIME_AND_PLACE_FIELDS = ("starts_at", "ends_at", "is_online", "join_url", "venue", "address", "town")
 RESCHEDULE_FIELDS = ("starts_at", "remind_day_before", "remind_two_hours")
-MAX_OCCURRENCES = 26
 
 
 class RsvpClosed(Exception):
@@ -126,22 +125,6 @@ def _district_for(town: Town | None, host_group: Group | None):
     return host_group.district if host_group is not None else None
 
 
-def _validate(values: dict) -> None:
-    errors = {}
-    if values.get("starts_at") and values.get("ends_at") and values["ends_at"] < values["starts_at"]:
-        errors["ends_at"] = "The event must end after it starts."
-    elif (
-        values.get("starts_at")
-        and values.get("ends_at")
-        and values["ends_at"] - values["starts_at"] > timedelta(days=MAX_EVENT_DAYS)
-    ):
-        errors["ends_at"] = f"An event lasts at most {MAX_EVENT_DAYS} days; make a repeating event instead."
-    if not values.get("is_online") and not values.get("town"):
-        errors["town"] = "Give the town of an in-person event, or mark it online."
-    if errors:
-        raise ValidationError(errors)
-
-
 @transaction.atomic
 def event_create(
     *,
@@ -156,13 +139,19 @@ def event_create(
     """Create an event, or one event per date of a recurring series. Returns them in date order."""
     if not policy.can_host_for(by, host_group):
         raise PermissionDenied("You do not organize this group.")
-    _validate(values)
-    require_clean_text(Event, values)
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown event fields: {sorted(unknown)}")
     co_hosts = list(co_hosts)
-    _check_cohosts(host_group, co_hosts)
+    rules.event_check(
+        values=values,
+        creating=True,
+        host_group=host_group,
+        co_hosts=co_hosts,
+        recurrence=recurrence,
+        occurrences=occurrences,
+    )
+    require_clean_text(Event, values)
     first_day = values["starts_at"].astimezone(MA_TZ).date()
     days = occurrence_dates(first_day, recurrence, occurrences) if recurrence else [first_day]
     series = EventSeries.objects.create(rule=recurrence, count=len(days)) if len(days) > 1 else None
@@ -220,7 +209,7 @@ def event_update(
     event = _lock(event)
     before = {field: getattr(event, field) for field in values}
     merged = {field: values.get(field, getattr(event, field)) for field in EDITABLE_FIELDS}
-    _validate(merged)
+    rules.event_check(values=merged, creating=False, host_group=event.host_group, co_hosts=list(co_hosts or ()))
     require_clean_text(Event, values)
     changed = {field for field, value in values.items() if before[field] != value}
     for field in changed:
@@ -299,15 +288,6 @@ def event_unpublish(*, event: Event, by: User) -> Event:
 # --- co-hosting ------------------------------------------------------------------------------
 
 
-def _check_cohosts(host_group: Group | None, groups: list[Group]) -> None:
-    """Who may be invited at all: another listed group, never the host itself."""
-    if host_group is not None and any(g.pk == host_group.pk for g in groups):
-        raise ValidationError({"co_hosts": f"{host_group.name} hosts this event; it cannot co-host it too."})
-    unlisted = [g.name for g in groups if g.status != GroupStatus.APPROVED]
-    if unlisted:
-        raise ValidationError({"co_hosts": f"Only listed groups can co-host: {', '.join(unlisted)}."})
-
-
 def _cohosts_set(*, events: list[Event], groups: list[Group], by: User) -> bool:
     """Make ``groups`` the invited or co-hosting groups of each event; returns whether the public
     co-hosts changed.
@@ -321,7 +301,6 @@ def _cohosts_set(*, events: list[Event], groups: list[Group], by: User) -> bool:
     newly_invited: dict[int, list[CoHostInvitation]] = {}
     public_change = False
     for event in events:
-        _check_cohosts(event.host_group, list(wanted.values()))
         existing = {
             inv.group_id: inv
             for inv in CoHostInvitation.objects.select_for_update(of=("self",))
@@ -480,8 +459,10 @@ def rsvp_create(*, event: Event, user: User, now: datetime | None = None) -> Rsv
 
 
 @transaction.atomic
-def rsvp_cancel(*, rsvp: Rsvp, now: datetime | None = None) -> Rsvp:
+def rsvp_cancel(*, rsvp: Rsvp, by: User, now: datetime | None = None) -> Rsvp:
     """Cancel an RSVP; a freed seat goes to the first person on the waitlist, who is emailed."""
+    if not policy.can_cancel_rsvp(by, rsvp):
+        raise PermissionDenied("Only the person who RSVP'd cancels it.")
     now = now or timezone.now()
     event = _lock(rsvp.event)
     rsvp = Rsvp.objects.select_for_update().get(pk=rsvp.pk)
@@ -545,6 +526,6 @@ def rsvps_release_for_user(*, user: User) -> int:
     """Cancel a member's active RSVPs (account deletion): freed seats go to people waiting."""
     released = 0
     for rsvp in Rsvp.objects.active().filter(user=user).select_related("event"):
-        rsvp_cancel(rsvp=rsvp)
+        rsvp_cancel(rsvp=rsvp, by=user)
         released += 1
     return released

@@ -22,10 +22,10 @@ from events.forms import EventFilterForm, EventForm
 from events.ics import build_calendar, event_ics, google_calendar_url, outlook_calendar_url
 from events.models import CoHostInvitation, CoHostStatus, Event, MemberCalendar, Rsvp, RsvpStatus
 from events.reminders import MA_TZ, rsvp_from_cant_come_token
-from events.text import render_markdown
 from groups import policy as group_policy
 from groups.models import Group
 from imc.csvsafe import csv_writer
+from imc.markdown import render_markdown
 from imc.pagecache import public_page
 
 PAGE_SIZE = 20
@@ -210,7 +210,7 @@ def rsvp(request: HttpRequest, slug: str) -> HttpResponse:
 def rsvp_cancel(request: HttpRequest, slug: str) -> HttpResponse:
     event = _visible_event(request, slug)
     mine = get_object_or_404(Rsvp, event=event, user=request.user)
-    services.rsvp_cancel(rsvp=mine)
+    services.rsvp_cancel(rsvp=mine, by=request.user)
     messages.success(request, "Your RSVP is cancelled.")
     return redirect(request.POST.get("next") if request.POST.get("next") == "/accounts/profile/" else event)
 
@@ -221,7 +221,8 @@ def cant_come(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         return render(request, "events/cant_come.html", {"invalid": True}, status=404)
     if request.method == "POST":
-        services.rsvp_cancel(rsvp=found)
+        # The reminder's signed link stands for the person it was sent to.
+        services.rsvp_cancel(rsvp=found, by=found.user)
         return render(request, "events/cant_come.html", {"rsvp": found, "done": True})
     return render(request, "events/cant_come.html", {"rsvp": found, "active": found.status != RsvpStatus.CANCELLED})
 

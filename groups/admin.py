@@ -15,6 +15,7 @@ from districts.policy import is_coordinator
 from groups import policy, services
 from groups.forms import TOWN_OUT_OF_REACH, ReasonForm
 from groups.models import ClaimStatus, Group, GroupClaim, GroupStatus, RelayMessage, TeamVolunteer
+from imc.admin_base import DELETE, RoleScopedAdmin
 
 DECISIONS = {
     "approve": ("Approve", services.group_approve),
@@ -318,23 +319,11 @@ class GroupClaimAdmin(admin.ModelAdmin):
         self._decide_claims(request, queryset, approve=False)
 
 
-class CoordinatorReadOnlyAdmin(admin.ModelAdmin):
-    """Personal messages and offers: coordinators may read them (abuse reports), nobody edits."""
+class CoordinatorReadOnlyAdmin(RoleScopedAdmin):
+    """Personal messages and offers: coordinators may read them (abuse reports) and delete them,
+    nobody edits."""
 
-    def has_module_permission(self, request) -> bool:
-        return is_coordinator(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_coordinator(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return is_coordinator(request.user)
+    coordinator_writes = frozenset({DELETE})
 
 
 @admin.register(RelayMessage)

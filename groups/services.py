@@ -35,10 +35,10 @@ from groups.models import (
     RelayMessage,
     TeamVolunteer,
 )
-from groups.policy import can_add_in_admin, can_edit, can_moderate, is_organizer, towns_beyond_reach
+from groups.policy import can_add_in_admin, can_edit, can_join, can_moderate, is_organizer, towns_beyond_reach
 from groups.selectors import RELAY_EMAIL_TEMPLATE, relay_messages_of
-from groups.text import plain_text
 from imc import pagecache
+from imc.markdown import plain_text
 from imc.validators import require_clean_text
 from outbox.services import email_queue_template
 
@@ -270,9 +270,14 @@ def group_update(*, group: Group, actor: User, details: GroupDetails) -> Group:
 def _decide(
     group: Group, actor: User, status: GroupStatus, action: ModerationAction, reason: str
 ) -> tuple[Group, bool]:
-    """Move a group to a status and log it; a repeated decision (double click) changes nothing."""
+    """Move a group to a status and log it; a repeated decision (double click) changes nothing.
+
+    Whoever calls it (the admin, a script), the actor must moderate this group (``groups.policy``).
+    """
     require_clean_text(ModerationLogEntry, {"reason": reason})
     group = Group.objects.select_for_update().get(pk=group.pk)
+    if not can_moderate(actor, group):
+        raise GroupError(f"Only the representatives of {group.name}'s districts or a coordinator decide on it.")
     if group.status == status:
         return group, False
     now = timezone.now()
@@ -338,8 +343,15 @@ def group_from_confirmation_token(token: str) -> Group | None:
 
 
 @transaction.atomic
-def group_confirm(*, group: Group, actor: User | None = None) -> Group:
-    """An organizer says the group is still active: fresh again for another year."""
+def group_confirm(*, group: Group, actor: User | None, token: str = "") -> Group:
+    """An organizer says the group is still active: fresh again for another year.
+
+    The proof is the yearly mail's link (``token``, signed for this group: whoever holds it may
+    confirm, signed in or not) or an actor who may edit the listing.
+    """
+    by_token = bool(token) and (found := group_from_confirmation_token(token)) is not None and found.pk == group.pk
+    if not by_token and not (actor is not None and can_edit(actor, group)):
+        raise GroupError("Only the group's organizers, or the link of its confirmation mail, confirm it.")
     now = timezone.now()
     Group.objects.filter(pk=group.pk).update(last_confirmed=now, is_stale=False)
     pagecache.invalidate()
@@ -403,7 +415,7 @@ def groups_mark_stale(*, now: datetime.datetime | None = None) -> int:
 @transaction.atomic
 def membership_join(*, user: User, group: Group) -> Membership:
     """Join at once, or ask to join where the group's organizers approve members."""
-    if group.status != GroupStatus.APPROVED:
+    if not can_join(user, group):
         raise GroupError("This group is not open for members.")
     status = MembershipStatus.PENDING if group.requires_approval else MembershipStatus.ACTIVE
     membership, _ = Membership.objects.get_or_create(group=group, user=user, defaults={"status": status})

@@ -14,8 +14,8 @@ from districts.models import Team
 from groups import services
 from groups.forms import ContactForm, VolunteerForm
 from groups.models import TeamVolunteer
-from groups.text import render_markdown
 from groups.views import relay_form
+from imc.markdown import render_markdown
 from imc.pagecache import public_page
 
 

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST
 from groups import policy, selectors, services
 from groups.forms import ClaimForm, ContactForm, DirectoryFilterForm, GroupForm
 from groups.models import Group, GroupSlugHistory, GroupStatus, Membership, MembershipRole, MembershipStatus
-from groups.text import render_markdown
 from imc import registry
 from imc.csvsafe import csv_writer
+from imc.markdown import render_markdown
 from imc.net import client_ip
 from imc.pagecache import public_page
 
@@ -268,7 +268,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "groups/confirm.html", {"invalid": True}, status=400)
     if request.method == "POST":
         actor = request.user if request.user.is_authenticated else None
-        services.group_confirm(group=group, actor=actor)
+        services.group_confirm(group=group, actor=actor, token=token)
         messages.success(request, f"Thank you: {group.name} is confirmed as active for another year.")
         return redirect(group.get_absolute_url() if group.status == GroupStatus.APPROVED else "home")
     return render(request, "groups/confirm.html", {"group": group})

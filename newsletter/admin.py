@@ -2,32 +2,14 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from imc.admin_base import RoleScopedAdmin
 from newsletter import selectors
 from newsletter.models import Delivery, Newsletter, Subscriber
-from newsletter.policy import can_compose, can_view_issue
-
-
-class CoordinatorOnly:
-    """Coordinators see and manage the newsletter in the admin; nobody else does."""
-
-    def has_module_permission(self, request) -> bool:
-        return can_compose(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return can_compose(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from newsletter.policy import can_view_issue
 
 
 @admin.register(Newsletter)
-class NewsletterAdmin(CoordinatorOnly, admin.ModelAdmin):
+class NewsletterAdmin(RoleScopedAdmin):
     """Read-only list and detail; composing and sending happen on the staff page it links to."""
 
     list_display = [
@@ -77,7 +59,7 @@ class NewsletterAdmin(CoordinatorOnly, admin.ModelAdmin):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(CoordinatorOnly, admin.ModelAdmin):
+class SubscriberAdmin(RoleScopedAdmin):
     list_display = ["email", "name", "district", "status", "suppressed", "consent_source", "consent_at"]
     list_filter = ["status", "suppressed", "district", "consent_source"]
     search_fields = ["email", "name"]
@@ -88,7 +70,7 @@ class SubscriberAdmin(CoordinatorOnly, admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(CoordinatorOnly, admin.ModelAdmin):
+class DeliveryAdmin(RoleScopedAdmin):
     list_display = ["newsletter", "subscriber", "status", "bounced", "sent_at", "error"]
     list_filter = ["status", "bounced"]
     raw_id_fields = ["newsletter", "subscriber"]

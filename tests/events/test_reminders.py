@@ -214,7 +214,7 @@ def test_no_reminder_goes_out_for_a_cancelled_rsvp_or_event(members, clock, tick
     event = make_event(start=THURSDAY_7PM)
     rsvp = services.rsvp_create(event=event, user=members[0])
     if cancel == "rsvp":
-        services.rsvp_cancel(rsvp=rsvp)
+        services.rsvp_cancel(rsvp=rsvp, by=rsvp.user)
     else:
         services.event_cancel(event=event, by=coordinator)
     mail.outbox.clear()

@@ -37,7 +37,7 @@ def test_rsvp_gets_a_seat_or_a_place_on_the_waitlist(members, capacity, before, 
     for member, status in zip(members, before, strict=False):
         services.rsvp_create(event=event, user=member)
         if status == CANCELLED:
-            services.rsvp_cancel(rsvp=Rsvp.objects.get(event=event, user=member))
+            services.rsvp_cancel(rsvp=Rsvp.objects.get(event=event, user=member), by=member)
     newcomer = members[len(before)]
     rsvp = services.rsvp_create(event=event, user=newcomer)
     assert rsvp.status == expected_status
@@ -90,7 +90,7 @@ def test_cancelling_promotes_the_first_person_waiting(
         services.rsvp_create(event=event, user=member)
     # bob and carol going; dave then erin waiting
     leaver = bob if cancelling == "going" else erin
-    services.rsvp_cancel(rsvp=Rsvp.objects.get(event=event, user=leaver))
+    services.rsvp_cancel(rsvp=Rsvp.objects.get(event=event, user=leaver), by=leaver)
     statuses = dict(Rsvp.objects.filter(event=event).values_list("user__first_name", "status"))
     promoted_mail = OutboundEmail.objects.filter(kind="events.promoted")
     if expected_promoted:
@@ -107,7 +107,7 @@ def test_cancelling_promotes_the_first_person_waiting(
 def test_cancelling_ends_the_cancelled_persons_reminders(members):
     event = make_event()
     rsvp = services.rsvp_create(event=event, user=members[0])
-    services.rsvp_cancel(rsvp=rsvp)
+    services.rsvp_cancel(rsvp=rsvp, by=rsvp.user)
     assert set(Reminder.objects.filter(rsvp=rsvp).values_list("status", flat=True)) == {"skipped"}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.models import Role
 from accounts.services import user_ensure
 from districts.models import Town
 from groups import services
@@ -39,7 +40,7 @@ def make_group(db):
             organizer = user_ensure(email=f"org-{Group.objects.count()}@example.org", password=PASSWORD)
         group = services.group_submit(submitter=organizer, details=details)
         if status != GroupStatus.PENDING:
-            moderator = user_ensure(email="system-mod@example.org", password=PASSWORD)
+            moderator = user_ensure(email="system-mod@example.org", password=PASSWORD, roles=(Role.COORDINATOR,))
             if status == GroupStatus.APPROVED:
                 services.group_approve(group=group, actor=moderator)
             elif status == GroupStatus.REJECTED:

@@ -58,7 +58,7 @@ def test_bulk_updates_in_services_make_pages_stale_too(client, lowell_group):
     )  # as time passing would leave it (no signal, like a year going by)
     assert services.groups_mark_stale() == 1
     assert b"Lowell Indivisible" not in client.get("/groups/").content
-    services.group_confirm(group=lowell_group)
+    services.group_confirm(group=lowell_group, actor=None, token=services.confirmation_token(lowell_group))
     assert b"Lowell Indivisible" in client.get("/groups/").content
 
 

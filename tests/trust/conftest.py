@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from accounts.models import Role
 from accounts.services import user_ensure
 from districts.models import Team, Town
 from groups import services
@@ -54,7 +55,7 @@ def lowell_group(organizer) -> Group:
         name="Lowell Indivisible", home_town=lowell, other_towns=[chelmsford], description="We *meet*."
     )
     group = services.group_submit(submitter=organizer, details=details)
-    moderator = user_ensure(email="moderator@example.org", password=PASSWORD)
+    moderator = user_ensure(email="moderator@example.org", password=PASSWORD, roles=(Role.COORDINATOR,))
     services.group_approve(group=group, actor=moderator)
     group.refresh_from_db()
     return group

@@ -33,6 +33,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import Role
 from accounts.services import user_ensure
 from districts.models import Team, Town
 from events.models import Event
@@ -145,7 +146,7 @@ def hostile_site(settings, coordinator, django_capture_on_commit_callbacks):
 
     # Groups: submitted, approved by the rep (the admin's work, not a form people type into),
     # then edited by their organizer through the edit form.
-    moderator = user_ensure(email="moderator@example.org", password=PASSWORD)
+    moderator = user_ensure(email="moderator@example.org", password=PASSWORD, roles=(Role.COORDINATOR,))
     meeting_patterns = pack(200)
     groups = []
     for i, name in enumerate(pack(120)):
