@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     """Chunks are held on a lease with a fencing token; deliveries are marked in flight; a send can fail."""
 
-    dependencies = [("newsletter", "0002_delivery_fillfactor")]
+    dependencies = [("newsletter", "0003_subscription_request")]
 
     operations = [
         migrations.RemoveIndex(model_name="sendchunk", name="newsletter_chunk_sweep"),
