@@ -86,14 +86,3 @@ def worcester_group(other_organizer):
 def members(db):
     names = ["Bob", "Carol", "Dave", "Erin", "Fay"]
     return [user_ensure(email=f"{n.lower()}@example.org", password=PASSWORD, first_name=n) for n in names]
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Hashing each cast member's password at full strength costs seconds per test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def browser(chromium):
-    return chromium

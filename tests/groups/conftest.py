@@ -122,8 +122,3 @@ def bulk_groups(db):
         GroupDistrict.objects.bulk_create(districts)
 
     return make
-
-
-@pytest.fixture
-def browser(chromium):
-    return chromium

@@ -21,10 +21,9 @@ from tests.conftest import PASSWORD
 
 @pytest.fixture(autouse=True)
 def _trust_settings(settings):
-    """Fast password hashing (the cast signs in often) and a clean cache for the rate limits."""
+    """A clean cache for the rate limits (the fast hasher is in imc.settings_test)."""
     from django.core.cache import cache
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
 
 
