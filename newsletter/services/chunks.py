@@ -16,6 +16,7 @@ import logging
 import smtplib
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -105,7 +106,7 @@ def _record_failure(chunk_id: int, token: int, exc: Exception) -> None:
     )
     if failed:
         newsletter_id = SendChunk.objects.filter(pk=chunk_id).values_list("newsletter_id", flat=True).first()
-        _fail_exhausted(newsletter_id)
+        _fail_exhausted(newsletter_id)  # type: ignore[arg-type]  # the chunk was just updated
 
 
 def _permanent_refusal(exc: Exception, address: str) -> str | None:
@@ -290,7 +291,7 @@ def _stop_failed(chunk_id: int, token: int, newsletter_id: int, reason: str) -> 
 
 def _close_chunk(chunk_id: int, token: int) -> None:
     """Mark a chunk done with its counts, read from its few hundred delivery rows."""
-    chunk = SendChunk.objects.filter(pk=chunk_id).values("newsletter_id", "number").first()
+    chunk: Any = SendChunk.objects.filter(pk=chunk_id).values("newsletter_id", "number").first()
     counts = dict(
         Delivery.objects.filter(newsletter_id=chunk["newsletter_id"], chunk=chunk["number"])
         .values_list("status")
