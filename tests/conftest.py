@@ -5,7 +5,12 @@ The cast:
 - ``activist``: a signed-up member of nobody's staff.
 - ``rep_ma3`` / ``rep_ma5``: staff in "District reps" holding the current seat of MA-3 / MA-5.
 - ``coordinator``: staff in "Coordinators".
-Apps add their own cast members (an organizer, ...) in their test folders.
+- ``organizer``: Olga Okonkwo (home town Lowell), organizer of ``lowell_group``.
+- ``lowell_group``: "Lowell Indivisible", approved, MA-3, serves Lowell and Chelmsford, with a
+  Markdown description; submitted and approved through the services.
+- ``make_group``: ``make_group(name, towns=("Lowell",), *, status, organizer, ...)``, which is
+  ``tests.factories.group``.
+Apps add their own cast members (another organizer, subscribers, ...) in their test folders.
 
 Staff in the admin: ``/admin/`` opens only to staff whose session passed a TOTP check
 (``accounts.middleware.StaffAdminMFAMiddleware``), so ``client.force_login(staff)`` alone now gets
@@ -30,9 +35,8 @@ import pytest
 from accounts.models import Role
 from accounts.services import user_ensure
 from districts.models import BoardRole, BoardSeat, District, Town
-from tests import realstack
-
-PASSWORD = "a-long-test-password-123"
+from tests import factories, realstack
+from tests.factories import PASSWORD
 
 # The tiers of `make test`: the unit tier runs in parallel (pytest-xdist); these run after it, one
 # at a time, because they share one Redis database, Celery workers and one Chromium. A test that
@@ -202,6 +206,26 @@ def rep_ma5(db):
 @pytest.fixture
 def coordinator(db):
     return user_ensure(email="cora@example.org", password=PASSWORD, first_name="Cora", roles=(Role.COORDINATOR,))
+
+
+@pytest.fixture
+def organizer(db):
+    return factories.user("olga@example.org", first_name="Olga", last_name="Okonkwo", home_town="Lowell")
+
+
+@pytest.fixture
+def make_group(db):
+    return factories.group
+
+
+@pytest.fixture
+def lowell_group(organizer):
+    return factories.group(
+        "Lowell Indivisible",
+        ("Lowell", "Chelmsford"),
+        organizer=organizer,
+        description="We meet about **climate** and democracy.",
+    )
 
 
 STAFF_TOTP_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
