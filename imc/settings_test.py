@@ -11,8 +11,20 @@ Real-stack tests start Celery workers with ``imc.settings`` (tests/realstack.py)
 deployment would.
 """
 
+import os
+
 from imc.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 PAGE_CACHE_SECONDS = 0
+
+# Under pytest-xdist the unit tier's workers share the Redis database of REDIS_URL: each keeps its
+# cache keys apart, and clearing the cache clears only its own (tests/cache.py).
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _XDIST_WORKER and CACHES["default"]["BACKEND"] == "imc.cache.ResilientRedisCache":  # noqa: F405
+    CACHES["default"] = {  # noqa: F405
+        **CACHES["default"],  # noqa: F405
+        "BACKEND": "tests.cache.WorkerRedisCache",
+        "KEY_PREFIX": f"test-{_XDIST_WORKER}",
+    }
