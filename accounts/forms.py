@@ -5,9 +5,10 @@ from django.http import HttpRequest
 
 from accounts.models import User
 from districts.forms import PlaceField
+from imc.forms import Form, ModelForm, TextRulesMixin
 
 
-class SignupForm(AllauthSignupForm):
+class SignupForm(TextRulesMixin, AllauthSignupForm):
     """allauth's sign-up form, costing the same whether the address has an account or not.
 
     With ACCOUNT_PREVENT_ENUMERATION both answers look alike (a taken address gets an "you
@@ -23,7 +24,7 @@ class SignupForm(AllauthSignupForm):
         return super().try_save(request)
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(ModelForm):
     home = PlaceField(
         label="Home town or ZIP code",
         required=False,
@@ -41,7 +42,7 @@ class ProfileForm(forms.ModelForm):
             self.fields["home"].initial = self.instance.home_town.name
 
 
-class AccountDeleteForm(forms.Form):
+class AccountDeleteForm(Form):
     password = forms.CharField(
         label="Your password",
         strip=False,

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 
+from imc.validators import validate_single_line
+
 
 class Role(models.TextChoices):
     """Names of the Django groups that carry staff roles (created by a data migration)."""
@@ -38,6 +40,9 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True)
+    # Django's own name fields, with the rule of every single-line field (imc.validators).
+    first_name = models.CharField("first name", max_length=150, blank=True, validators=[validate_single_line])
+    last_name = models.CharField("last name", max_length=150, blank=True, validators=[validate_single_line])
     home_town = models.ForeignKey(
         "districts.Town",
         null=True,

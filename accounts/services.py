@@ -10,10 +10,12 @@ from accounts.models import Role, User
 from accounts.selectors import outbox_rows_naming, user_verified_addresses
 from districts.models import Town
 from imc.hooks import user_erase
+from imc.validators import require_clean_text
 
 
 @transaction.atomic
 def profile_update(*, user: User, first_name: str, last_name: str, home_town: Town | None) -> User:
+    require_clean_text(User, {"first_name": first_name, "last_name": last_name})
     user.first_name = first_name
     user.last_name = last_name
     user.home_town = home_town

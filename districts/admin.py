@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from districts.models import BoardSeat, District, Team, Town, TownAlias, TownDistrict, ZipCode
-from districts.policy import is_coordinator
+from districts.policy import can_view_district, is_coordinator
 
 
 class CoordinatorOnlyAdmin(admin.ModelAdmin):
@@ -37,6 +37,7 @@ class TownAliasInline(admin.TabularInline):
 class DistrictAdmin(CoordinatorOnlyAdmin):
     list_display = ["code", "name", "major_towns"]
     prepopulated_fields = {"slug": ["name"]}
+    site_visibility = staticmethod(can_view_district)  # "view on site" (imc.admin_site)
 
 
 @admin.register(Town)

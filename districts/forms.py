@@ -4,9 +4,10 @@ from django import forms
 
 from districts.models import Town
 from districts.selectors import place_lookup
+from imc.forms import Form
 
 
-class PlaceForm(forms.Form):
+class PlaceForm(Form):
     q = forms.CharField(
         label="Town or ZIP code",
         max_length=100,

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from imc.links import slug_url
+from imc.validators import validate_multi_line, validate_single_line
 
 
 class District(models.Model):
@@ -14,9 +15,9 @@ class District(models.Model):
 
     number = models.PositiveSmallIntegerField(unique=True)
     slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
-    major_towns = models.CharField(max_length=300, blank=True)
+    name = models.CharField(max_length=100, validators=[validate_single_line])
+    description = models.TextField(blank=True, validators=[validate_multi_line])
+    major_towns = models.CharField(max_length=300, blank=True, validators=[validate_single_line])
 
     class Meta:
         ordering = ["number"]
@@ -40,10 +41,10 @@ class TownQuerySet(models.QuerySet):
 class Town(models.Model):
     """A Massachusetts city or town (all 351)."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[validate_single_line])
     slug = models.SlugField(unique=True)
-    county = models.CharField(max_length=50)
-    municipality_type = models.CharField(max_length=10, default="town")
+    county = models.CharField(max_length=50, validators=[validate_single_line])
+    municipality_type = models.CharField(max_length=10, default="town", validators=[validate_single_line])
     population = models.PositiveIntegerField(default=0)
     latitude = models.FloatField()
     longitude = models.FloatField()
@@ -89,7 +90,7 @@ class TownAlias(models.Model):
     A village name can belong to more than one town; the lookup then shows each of them.
     """
 
-    name = models.CharField(max_length=100, db_index=True)
+    name = models.CharField(max_length=100, db_index=True, validators=[validate_single_line])
     town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="aliases")
 
     class Meta:
@@ -102,9 +103,9 @@ class TownAlias(models.Model):
 
 
 class ZipCode(models.Model):
-    code = models.CharField(max_length=5, unique=True)
-    zip_type = models.CharField(max_length=10, default="STANDARD")
-    usps_city = models.CharField(max_length=100)
+    code = models.CharField(max_length=5, unique=True, validators=[validate_single_line])
+    zip_type = models.CharField(max_length=10, default="STANDARD", validators=[validate_single_line])
+    usps_city = models.CharField(max_length=100, validators=[validate_single_line])
     latitude = models.FloatField()
     longitude = models.FloatField()
     town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="zip_codes")
@@ -141,11 +142,13 @@ class BoardSeat(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="board_seats"
     )
-    display_name = models.CharField(max_length=120)
+    display_name = models.CharField(max_length=120, validators=[validate_single_line])
     role = models.CharField(max_length=20, choices=BoardRole.choices, default=BoardRole.REPRESENTATIVE)
     term_start = models.DateField()
     term_end = models.DateField(null=True, blank=True)
-    bio = models.TextField(blank=True, help_text="Public biography shown on the district page.")
+    bio = models.TextField(
+        blank=True, help_text="Public biography shown on the district page.", validators=[validate_multi_line]
+    )
 
     objects = BoardSeatQuerySet.as_manager()
 
@@ -159,10 +162,10 @@ class BoardSeat(models.Model):
 class Team(models.Model):
     """An issue or support team of the coalition."""
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[validate_single_line])
     slug = models.SlugField(unique=True)
-    description = models.TextField(blank=True)
-    how_to_help = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[validate_multi_line])
+    how_to_help = models.TextField(blank=True, validators=[validate_multi_line])
     lead = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams"
     )

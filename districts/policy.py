@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import Role, User
-from districts.models import BoardSeat
+from districts.models import BoardSeat, District
 
 
 def is_coordinator(user: User | AnonymousUser) -> bool:
@@ -19,6 +19,11 @@ def rep_district_ids(user: User | AnonymousUser) -> set[int]:
     if not user.groups.filter(name=Role.DISTRICT_REP.value).exists():
         return set()
     return set(BoardSeat.objects.current().filter(user=user).values_list("district_id", flat=True))
+
+
+def can_view_district(user: User | AnonymousUser, district: District) -> bool:
+    """A district's page is public (its towns, board and listed groups)."""
+    return True
 
 
 def sees_all_districts(user: User | AnonymousUser) -> bool:

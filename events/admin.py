@@ -24,6 +24,8 @@ class EventAdmin(admin.ModelAdmin):
     # Moderators look and unpublish; organizers edit on the site, where the emails and reminders
     # that a change owes are handled by the services.
     readonly_fields = [f.name for f in Event._meta.concrete_fields] + ["co_hosts"]
+    # "View on site" opens the page only for those it would show the event to (imc.admin_site).
+    site_visibility = staticmethod(policy.can_view)
 
     def get_queryset(self, request):
         return policy.moderated_events(request.user).select_related("host_group", "town", "district")

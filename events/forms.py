@@ -12,10 +12,10 @@ from events.models import MAX_EVENT_DAYS, Accessibility, Event, EventType, Recur
 from events.selectors import DISTANCES, EventFilters
 from events.services import EDITABLE_FIELDS
 from groups.models import Group, GroupStatus
-from imc.forms import ModelMultipleChoiceField
+from imc.forms import Form, ModelForm, ModelMultipleChoiceField
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(Form):
     zip = forms.CharField(label="ZIP code", max_length=10, required=False)
     town = forms.CharField(label="Town", max_length=100, required=False)
     distance = forms.TypedChoiceField(
@@ -61,7 +61,7 @@ class EventFilterForm(forms.Form):
         )
 
 
-class EventForm(forms.ModelForm):
+class EventForm(ModelForm):
     """Create or edit an event. The view passes the person so the host choices fit them."""
 
     host_group = forms.ModelChoiceField(

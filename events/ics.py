@@ -3,6 +3,11 @@
 The UID of an event never changes and its SEQUENCE rises with every change, so calendar apps
 update the entry they already have. Cancelled events stay in feeds with STATUS:CANCELLED so that
 subscribers' calendars drop them instead of keeping a ghost.
+
+The writer never fails on what a row holds: rows saved before the single-line rule may carry
+line breaks or control characters in a title or a place, and RFC 5545 allows neither raw in a
+content line (nor any control character but tab in a TEXT value). Every text goes through
+``imc.validators``' cleaners first, and icalendar then escapes and folds what is left.
 """
 
 from __future__ import annotations
@@ -13,16 +18,17 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar
+from icalendar import Calendar, vText
 from icalendar import Event as VEvent
 
 from events.models import Event, EventStatus
+from imc.validators import multi_line, single_line
 
 PRODID = "-//Indivisible Mass Coalition//Events//EN"
 
 
 def _vevent(event: Event, *, include_join_url: bool = False) -> VEvent:
-    url = settings.SITE_URL + event.get_absolute_url()
+    url = single_line(settings.SITE_URL + event.get_absolute_url())
     entry = VEvent()
     entry.add("uid", event.uid)
     entry.add("dtstamp", event.updated_at or timezone.now())
@@ -30,15 +36,15 @@ def _vevent(event: Event, *, include_join_url: bool = False) -> VEvent:
     entry.add("sequence", event.sequence)
     entry.add("dtstart", event.starts_at)
     entry.add("dtend", event.ends_at)
-    entry.add("summary", event.title)
+    entry.add("summary", single_line(event.title))
     entry.add("url", url)
-    description = f"Hosted by {event.host_name}.\n{url}"
+    description = f"Hosted by {single_line(event.host_name)}.\n{url}"
     if include_join_url and event.join_url:
-        description += f"\nJoin online: {event.join_url}"
+        description += f"\nJoin online: {single_line(event.join_url)}"
     if event.description:
-        description += "\n\n" + event.description
+        description += "\n\n" + multi_line(event.description)
     entry.add("description", description)
-    entry.add("location", event.location_text)
+    entry.add("location", single_line(event.location_text))
     entry.add("status", "CANCELLED" if event.status == EventStatus.CANCELLED else "CONFIRMED")
     if event.town_id:
         entry.add("geo", (event.town.latitude, event.town.longitude))
@@ -51,7 +57,8 @@ def build_calendar(events: Iterable[Event], *, name: str, include_join_url: bool
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    # An X- property is not known to be TEXT, so icalendar would write it unescaped: say it is.
+    cal.add("x-wr-calname", vText(single_line(name)))
     cal.add("x-wr-timezone", settings.TIME_ZONE)
     for event in events:
         cal.add_component(_vevent(event, include_join_url=include_join_url))

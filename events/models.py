@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from imc.links import slug_url
+from imc.validators import validate_multi_line, validate_single_line
 
 # The longest an event may last (a multi-day canvass weekend fits); see EventQuerySet.upcoming.
 MAX_EVENT_DAYS = 14
@@ -106,7 +107,7 @@ class EventQuerySet(models.QuerySet):
 
 class Event(models.Model):
     slug = models.SlugField(max_length=120, unique=True)
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     # No host group means the coalition itself hosts it (coordinators run those).
     host_group = models.ForeignKey(
         "groups.Group", null=True, blank=True, on_delete=models.PROTECT, related_name="hosted_events"
@@ -119,19 +120,24 @@ class Event(models.Model):
     ends_at = models.DateTimeField("ends")
     is_online = models.BooleanField("online", default=False)
     join_url = models.URLField(
-        "join link", blank=True, help_text="Shown only to people who RSVP'd (their reminder includes it too)."
+        "join link",
+        blank=True,
+        help_text="Shown only to people who RSVP'd (their reminder includes it too).",
+        validators=[validate_single_line],
     )
-    venue = models.CharField(max_length=200, blank=True)
-    address = models.CharField(max_length=250, blank=True)
+    venue = models.CharField(max_length=200, blank=True, validators=[validate_single_line])
+    address = models.CharField(max_length=250, blank=True, validators=[validate_single_line])
     town = models.ForeignKey("districts.Town", null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     # Derived from the town (or the host group for online events) by the services, so that
     # district pages, district feeds and the admin's district scoping are one indexed filter.
     district = models.ForeignKey(
         "districts.District", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
-    description = models.TextField(blank=True, help_text="Markdown. Links and lists are fine; HTML is removed.")
+    description = models.TextField(
+        blank=True, help_text="Markdown. Links and lists are fine; HTML is removed.", validators=[validate_multi_line]
+    )
     accessibility = models.JSONField(default=list, blank=True)
-    accessibility_notes = models.TextField(blank=True)
+    accessibility_notes = models.TextField(blank=True, validators=[validate_multi_line])
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty means no limit.")
     status = models.CharField(max_length=10, choices=EventStatus.choices, default=EventStatus.DRAFT)
     # RFC 5545 SEQUENCE: raised by every change so calendar apps update instead of duplicating.

@@ -40,6 +40,7 @@ from django.utils import timezone
 from events.ics import event_ics
 from events.models import Event, EventStatus, Reminder, ReminderKind, ReminderStatus, Rsvp, RsvpStatus
 from imc.broker import publish
+from imc.validators import single_line
 from outbox.services import render_email
 
 logger = logging.getLogger(__name__)
@@ -226,7 +227,9 @@ def build_reminder_message(reminder: Reminder, connection=None) -> EmailMultiAlt
     }
     subject, text, html = render_email("events/email/reminder", context)
     message = EmailMultiAlternatives(
-        subject=subject,
+        # The subject carries the event's title: a row saved before the single-line rule must
+        # not make a header fold into two (Django refuses that, and the reminder would be lost).
+        subject=single_line(subject),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[rsvp.user.email],
@@ -235,7 +238,7 @@ def build_reminder_message(reminder: Reminder, connection=None) -> EmailMultiAlt
     )
     if html:
         message.attach_alternative(html, "text/html")
-    message.attach(f"{event.slug}.ics", event_ics(event, include_join_url=True).decode(), "text/calendar")
+    message.attach(f"{single_line(event.slug)}.ics", event_ics(event, include_join_url=True).decode(), "text/calendar")
     return message
 
 

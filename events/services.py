@@ -40,6 +40,7 @@ from events.reminders import (
     reminders_schedule,
 )
 from groups.models import Group, GroupStatus, Membership
+from imc.validators import require_clean_text
 from outbox.services import email_queue, email_queue_template, render_email
 
 # Fields an organizer edits on the event form.
@@ -156,6 +157,7 @@ def event_create(
     if not policy.can_host_for(by, host_group):
         raise PermissionDenied("You do not organize this group.")
     _validate(values)
+    require_clean_text(Event, values)
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown event fields: {sorted(unknown)}")
@@ -219,6 +221,7 @@ def event_update(
     before = {field: getattr(event, field) for field in values}
     merged = {field: values.get(field, getattr(event, field)) for field in EDITABLE_FIELDS}
     _validate(merged)
+    require_clean_text(Event, values)
     changed = {field for field, value in values.items() if before[field] != value}
     for field in changed:
         setattr(event, field, values[field])

@@ -50,6 +50,8 @@ class GroupAdmin(admin.ModelAdmin):
     list_select_related = ["district"]
     filter_horizontal = ["towns"]
     actions = ["approve_selected", "reject_selected", "archive_selected"]
+    # "View on site" opens the page only for those it would show the group to (imc.admin_site).
+    site_visibility = staticmethod(policy.can_view)
     fields = [
         "name",
         "slug",

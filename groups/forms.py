@@ -8,7 +8,7 @@ from groups import policy
 from groups.models import Group
 from groups.selectors import DirectoryFilters
 from groups.services import GroupDetails
-from imc.forms import ModelMultipleChoiceField
+from imc.forms import Form, ModelMultipleChoiceField
 
 MAX_TOWNS = 40
 
@@ -19,7 +19,7 @@ TOWN_OUT_OF_REACH = (
 )
 
 
-class DirectoryFilterForm(forms.Form):
+class DirectoryFilterForm(Form):
     q = forms.CharField(label="Search", required=False, max_length=100)
     town = forms.CharField(label="Town", required=False, max_length=100)
     zip = forms.CharField(label="ZIP code", required=False, max_length=10)
@@ -37,7 +37,7 @@ class DirectoryFilterForm(forms.Form):
         )
 
 
-class GroupForm(forms.Form):
+class GroupForm(Form):
     """What a member fills in to list a group, and an organizer to edit it.
 
     The towns offered, and accepted, are those ``groups.policy.assignable_towns`` gives the
@@ -123,7 +123,7 @@ class GroupForm(forms.Form):
         )
 
 
-class ContactForm(forms.Form):
+class ContactForm(Form):
     name = forms.CharField(label="Your name", max_length=120)
     email = forms.EmailField(label="Your email", help_text="The organizers reply to this address.")
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
@@ -135,7 +135,7 @@ class ContactForm(forms.Form):
             self.fields["email"].initial = user.email
 
 
-class ClaimForm(forms.Form):
+class ClaimForm(Form):
     message = forms.CharField(
         label="Why you should organize it",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -144,7 +144,7 @@ class ClaimForm(forms.Form):
     )
 
 
-class VolunteerForm(forms.Form):
+class VolunteerForm(Form):
     message = forms.CharField(
         label="What you would like to help with (optional)",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -153,7 +153,7 @@ class VolunteerForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=2000,

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 
 from districts.models import District, Team, Town
 from imc.links import slug_url
+from imc.validators import validate_multi_line, validate_single_line
 
 
 class GroupStatus(models.TextChoices):
@@ -47,7 +48,7 @@ class Group(models.Model):
     them sees the group.
     """
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_single_line])
     slug = models.SlugField(max_length=140, unique=True)
     status = models.CharField(max_length=10, choices=GroupStatus.choices, default=GroupStatus.PENDING)
     home_town = models.ForeignKey(
@@ -58,12 +59,16 @@ class Group(models.Model):
     served_districts = models.ManyToManyField(
         District, through="GroupDistrict", related_name="served_groups", blank=True
     )
-    description = models.TextField(blank=True, help_text="Markdown. Links and lists are fine; HTML is removed.")
-    meeting_pattern = models.CharField(max_length=200, blank=True, help_text="e.g. Second Tuesday, 7pm, library")
-    website = models.URLField(blank=True)
-    facebook_url = models.URLField("Facebook", blank=True)
-    instagram_url = models.URLField("Instagram", blank=True)
-    bluesky_url = models.URLField("Bluesky", blank=True)
+    description = models.TextField(
+        blank=True, help_text="Markdown. Links and lists are fine; HTML is removed.", validators=[validate_multi_line]
+    )
+    meeting_pattern = models.CharField(
+        max_length=200, blank=True, help_text="e.g. Second Tuesday, 7pm, library", validators=[validate_single_line]
+    )
+    website = models.URLField(blank=True, validators=[validate_single_line])
+    facebook_url = models.URLField("Facebook", blank=True, validators=[validate_single_line])
+    instagram_url = models.URLField("Instagram", blank=True, validators=[validate_single_line])
+    bluesky_url = models.URLField("Bluesky", blank=True, validators=[validate_single_line])
     requires_approval = models.BooleanField(
         default=False, help_text="Organizers approve each request to join instead of open joining."
     )
@@ -184,7 +189,7 @@ class ModerationLogEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     action = models.CharField(max_length=20, choices=ModerationAction.choices)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, validators=[validate_multi_line])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -206,7 +211,7 @@ class GroupClaim(models.Model):
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="claims")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_claims")
-    message = models.TextField(blank=True)
+    message = models.TextField(blank=True, validators=[validate_multi_line])
     status = models.CharField(max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(
@@ -235,9 +240,9 @@ class RelayMessage(models.Model):
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    sender_name = models.CharField(max_length=120)
+    sender_name = models.CharField(max_length=120, validators=[validate_single_line])
     sender_email = models.EmailField()
-    body = models.TextField()
+    body = models.TextField(validators=[validate_multi_line])
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -257,7 +262,7 @@ class TeamVolunteer(models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="volunteers")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_offers")
-    message = models.TextField(blank=True)
+    message = models.TextField(blank=True, validators=[validate_multi_line])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -39,6 +39,7 @@ from groups.policy import can_add_in_admin, can_edit, can_moderate, is_organizer
 from groups.selectors import RELAY_EMAIL_TEMPLATE, relay_messages_of
 from groups.text import plain_text
 from imc import pagecache
+from imc.validators import require_clean_text
 from outbox.services import email_queue_template
 
 CONFIRM_SALT = "groups.confirm"
@@ -77,6 +78,11 @@ DETAIL_FIELDS = [
     "bluesky_url",
     "requires_approval",
 ]
+
+
+def _require_clean_details(details: GroupDetails) -> None:
+    """The single-line rule (imc.validators) for a listing, whoever calls the service."""
+    require_clean_text(Group, {"name": details.name, **{f: getattr(details, f) for f in DETAIL_FIELDS}})
 
 
 # --- Slugs and derived fields -------------------------------------------------------------------
@@ -171,6 +177,7 @@ def _absolute(path: str) -> str:
 @transaction.atomic
 def group_submit(*, submitter: User, details: GroupDetails) -> Group:
     """A member lists a new group: it waits (pending) for its reps, and the submitter organizes it."""
+    _require_clean_details(details)
     group = Group(
         name=details.name.strip(),
         slug=unique_slug(details.name),
@@ -202,6 +209,7 @@ def group_submit(*, submitter: User, details: GroupDetails) -> Group:
 def group_add_listed(*, actor: User, details: GroupDetails) -> Group:
     """A coordinator lists a known group directly (approved, no organizer yet: its leaders can
     claim it)."""
+    _require_clean_details(details)
     if not can_add_in_admin(actor):
         raise GroupError("Only coordinators list groups directly; submit the listing for its reps instead.")
     now = timezone.now()
@@ -230,6 +238,7 @@ def group_update(*, group: Group, actor: User, details: GroupDetails) -> Group:
     and to give it each of the towns (``groups.policy``); the towns are checked against the group
     as it is before this edit, so a rep keeps another district's town but cannot add one.
     """
+    _require_clean_details(details)
     group = Group.objects.select_for_update().get(pk=group.pk)
     if not can_edit(actor, group):
         raise GroupError("You cannot edit this listing.")
@@ -262,6 +271,7 @@ def _decide(
     group: Group, actor: User, status: GroupStatus, action: ModerationAction, reason: str
 ) -> tuple[Group, bool]:
     """Move a group to a status and log it; a repeated decision (double click) changes nothing."""
+    require_clean_text(ModerationLogEntry, {"reason": reason})
     group = Group.objects.select_for_update().get(pk=group.pk)
     if group.status == status:
         return group, False
@@ -452,6 +462,7 @@ def is_orphaned(group: Group) -> bool:
 
 @transaction.atomic
 def claim_submit(*, user: User, group: Group, message: str = "") -> GroupClaim:
+    require_clean_text(GroupClaim, {"message": message})
     if group.status != GroupStatus.APPROVED or not is_orphaned(group):
         raise GroupError("Only a listed group without an active organizer can be claimed.")
     try:
@@ -549,6 +560,7 @@ def relay_send(
     """
     if (group is None) == (team is None):
         raise ValueError("A relay message goes to one group or one team.")
+    require_clean_text(RelayMessage, {"sender_name": sender_name, "body": body})
     _check_relay_limits(sender_email, ip_address, timezone.now())
     if group is not None:
         recipients = _organizer_emails(group)
@@ -589,6 +601,7 @@ def relay_purge(*, now: datetime.datetime | None = None) -> int:
 
 @transaction.atomic
 def team_volunteer(*, user: User, team: Team, message: str = "") -> TeamVolunteer:
+    require_clean_text(TeamVolunteer, {"message": message})
     volunteer, created = TeamVolunteer.objects.get_or_create(
         team=team, user=user, defaults={"message": message.strip()}
     )

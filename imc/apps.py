@@ -1,4 +1,5 @@
 from django.apps import AppConfig, apps
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 # Rows that public pages show: a change to any of them makes the stored pages stale
@@ -38,6 +39,11 @@ class ImcConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
+        from imc.converters import TokenConverter
+
+        register_converter(TokenConverter, "token")
         for label in PUBLIC_MODELS:
             model = apps.get_model(label)
             post_save.connect(_row_changed, sender=model, dispatch_uid=f"pagecache-save-{label}")
@@ -46,3 +52,10 @@ class ImcConfig(AppConfig):
                 m2m_changed.connect(
                     _row_changed, sender=field.remote_field.through, dispatch_uid=f"pagecache-m2m-{label}-{field.name}"
                 )
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with the portal's site as ``admin.site`` (the rules it adds: imc.admin_site)."""
+
+    default = False  # the "imc" app's own configuration stays ImcConfig
+    default_site = "imc.admin_site.PortalAdminSite"

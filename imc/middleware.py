@@ -1,10 +1,14 @@
-"""Response headers every page carries, a strict Content Security Policy among them."""
+"""Response headers every page carries (a strict Content Security Policy among them), and the
+refusal of addresses that no page of ours can have."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import unquote_plus
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+
+from imc.validators import NOT_SINGLE_LINE
 
 # Map tiles are the only third-party resource a page loads; scripts and styles are served
 # from our own static files, and no page has an inline script. Without a per-request nonce the
@@ -38,3 +42,23 @@ class SecurityHeadersMiddleware:
         response.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+class RefuseControlCharactersMiddleware:
+    """Answer 400 to a path with a control character, or a query string with a NUL, in it.
+
+    No address of ours has one, and a NUL that reaches a lookup makes PostgreSQL fail (a 500):
+    URL converters, ``get_object_or_404`` with a string key, the admin's ``<path:object_id>``
+    and every filter form would each need to remember it. Other control characters in a query
+    string are left to the forms, which refuse them field by field with a message.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if NOT_SINGLE_LINE.search(request.path) or "\x00" in unquote_plus(request.META.get("QUERY_STRING", "")):
+            return HttpResponseBadRequest(
+                "Bad request: this address contains a control character.", content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)

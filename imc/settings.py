@@ -33,7 +33,7 @@ COALITION_POSTAL_ADDRESS = env_str(
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "imc.apps.PortalAdminConfig",  # django.contrib.admin, with the portal's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "imc.middleware.SecurityHeadersMiddleware",
+    # Before anything reads the path or the query: a NUL there would reach the database.
+    "imc.middleware.RefuseControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 
 from newsletter import selectors
 from newsletter.models import Delivery, Newsletter, Subscriber
-from newsletter.policy import can_compose
+from newsletter.policy import can_compose, can_view_issue
 
 
 class CoordinatorOnly:
@@ -42,6 +42,8 @@ class NewsletterAdmin(CoordinatorOnly, admin.ModelAdmin):
     ]
     list_filter = ["status"]
     search_fields = ["subject"]
+    # "View on site": the archive page, once the issue went out (imc.admin_site).
+    site_visibility = staticmethod(can_view_issue)
     readonly_fields = ["open_page", "progress_numbers", "failure_reason"]
     fields = [
         "open_page",
@@ -80,6 +82,8 @@ class SubscriberAdmin(CoordinatorOnly, admin.ModelAdmin):
     list_filter = ["status", "suppressed", "district", "consent_source"]
     search_fields = ["email", "name"]
     list_select_related = ["district"]
+    # A subscriber's pages (preferences, unsubscribe) are reached by secret links only.
+    view_on_site = False
     show_full_result_count = False
 
 
@@ -89,4 +93,5 @@ class DeliveryAdmin(CoordinatorOnly, admin.ModelAdmin):
     list_filter = ["status", "bounced"]
     raw_id_fields = ["newsletter", "subscriber"]
     list_select_related = ["newsletter", "subscriber"]
+    view_on_site = False  # a delivery's links carry its subscriber's secret tokens
     show_full_result_count = False

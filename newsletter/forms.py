@@ -5,13 +5,13 @@ from django.utils import timezone
 
 from districts.forms import PlaceField
 from districts.models import District
-from imc.forms import ModelMultipleChoiceField
+from imc.forms import Form, ModelForm, ModelMultipleChoiceField
 from newsletter.models import ConsentSource, Newsletter
 
 FORM_SOURCES = [ConsentSource.HOME, ConsentSource.FOOTER, ConsentSource.PAGE]
 
 
-class SubscribeForm(forms.Form):
+class SubscribeForm(Form):
     email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     name = forms.CharField(label="Name (optional)", max_length=120, required=False)
     place = PlaceField(label="Town or ZIP code (optional)", max_length=100, required=False)
@@ -24,7 +24,7 @@ class SubscribeForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class PreferencesForm(forms.Form):
+class PreferencesForm(Form):
     name = forms.CharField(label="Name", max_length=120, required=False)
     place = PlaceField(
         label="Town or ZIP code",
@@ -34,7 +34,7 @@ class PreferencesForm(forms.Form):
     )
 
 
-class NewsletterForm(forms.ModelForm):
+class NewsletterForm(ModelForm):
     districts = ModelMultipleChoiceField(
         queryset=District.objects.all(),
         required=False,
@@ -50,7 +50,7 @@ class NewsletterForm(forms.ModelForm):
         error_messages = {"body_markdown": {"required": "Write the body of the newsletter."}}
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(Form):
     when = forms.DateTimeField(
         label="Send at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), input_formats=["%Y-%m-%dT%H:%M"]
     )

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from imc.links import slug_url
+from imc.validators import validate_multi_line, validate_single_line
 
 
 class SubscriberStatus(models.TextChoices):
@@ -41,7 +42,7 @@ class SubscriberQuerySet(models.QuerySet):
 
 class Subscriber(models.Model):
     email = models.EmailField(unique=True)
-    name = models.CharField(max_length=120, blank=True)
+    name = models.CharField(max_length=120, blank=True, validators=[validate_single_line])
     town = models.ForeignKey("districts.Town", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     district = models.ForeignKey(
         "districts.District", null=True, blank=True, on_delete=models.SET_NULL, related_name="subscribers"
@@ -94,7 +95,7 @@ class SubscriptionRequest(models.Model):
     """
 
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="requests")
-    name = models.CharField(max_length=120, blank=True)
+    name = models.CharField(max_length=120, blank=True, validators=[validate_single_line])
     town = models.ForeignKey("districts.Town", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # The consent record the subscriber gets if this request is confirmed.
     source = models.CharField(max_length=10, choices=ConsentSource.choices)
@@ -146,10 +147,17 @@ class NewsletterQuerySet(models.QuerySet):
 
 
 class Newsletter(models.Model):
-    subject = models.CharField(max_length=200)
+    subject = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=80, unique=True)
-    preheader = models.CharField(max_length=200, blank=True, help_text="The line mail programs show after the subject.")
-    body_markdown = models.TextField(help_text="Markdown. Links, lists, headings, emphasis, images by URL.")
+    preheader = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The line mail programs show after the subject.",
+        validators=[validate_single_line],
+    )
+    body_markdown = models.TextField(
+        help_text="Markdown. Links, lists, headings, emphasis, images by URL.", validators=[validate_multi_line]
+    )
     audience_all = models.BooleanField(default=True, help_text="All confirmed subscribers.")
     districts = models.ManyToManyField("districts.District", blank=True, related_name="+")
     include_events = models.BooleanField(

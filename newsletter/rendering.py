@@ -23,6 +23,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from imc.validators import single_line
 from newsletter import tokens
 
 ALLOWED_TAGS = {
@@ -230,7 +231,8 @@ def render_issue(newsletter) -> RenderedIssue:
             render_to_string("newsletter/email/issue.html", _context(newsletter, body_html, personal=True))
         )
     )
-    return RenderedIssue(subject=newsletter.subject, html=html, text=html_to_text(html))
+    # The subject is a mail header: an issue saved before the single-line rule must still send.
+    return RenderedIssue(subject=single_line(newsletter.subject), html=html, text=html_to_text(html))
 
 
 def render_public(newsletter) -> str:

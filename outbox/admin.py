@@ -9,6 +9,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["to", "subject"]
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+    view_on_site = False  # a mail's links are its recipient's secret tokens
 
     def has_module_permission(self, request) -> bool:
         return request.user.is_superuser

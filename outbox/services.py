@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from imc.broker import publish
+from imc.validators import single_line
 from outbox.models import EmailStatus, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,8 @@ def _dispatch(email_id: int) -> None:
 
 def build_message(email: OutboundEmail, connection=None) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
-        subject=email.subject,
+        # The header boundary: whatever a flow rendered, a subject is one line (imc.validators).
+        subject=single_line(email.subject),
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],

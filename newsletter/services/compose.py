@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from districts.models import District
+from imc.validators import require_clean_text
 from newsletter.models import Newsletter, NewsletterStatus
 
 # Paths under /newsletter/ that an issue's slug must never take.
@@ -39,6 +40,7 @@ def newsletter_save(
     include_events: bool,
 ) -> Newsletter:
     """Create a draft, or change one that has not started sending."""
+    require_clean_text(Newsletter, {"subject": subject, "preheader": preheader, "body_markdown": body_markdown})
     if newsletter is None:
         newsletter = Newsletter(created_by=by)
     elif not newsletter.editable:

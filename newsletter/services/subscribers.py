@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from districts.models import Town
+from imc.validators import require_clean_text
 from newsletter import tokens
 from newsletter.models import (
     ConsentSource,
@@ -46,6 +47,7 @@ def subscriber_request(
     A new, pending or unsubscribed address gets a confirmation email; a confirmed one a note
     that nothing changed; a suppressed one (bounced, complained) nothing at all.
     """
+    require_clean_text(Subscriber, {"name": name})
     email = email.strip().lower()
     # get_or_create: two first requests for one address at once must not collide on its unique email.
     subscriber, _ = Subscriber.objects.select_for_update().get_or_create(email=email)
@@ -174,6 +176,7 @@ def subscriber_unsubscribe(*, subscriber_id: int, source: str = "") -> Subscribe
 
 @transaction.atomic
 def subscriber_update_preferences(*, subscriber: Subscriber, name: str, town: Town | None) -> Subscriber:
+    require_clean_text(Subscriber, {"name": name})
     subscriber.name = name
     subscriber.town = town
     subscriber.district = _district_of(town)

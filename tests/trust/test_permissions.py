@@ -772,3 +772,144 @@ def test_the_calendar_of_a_group_waiting_for_its_rep_is_not_revealed_to_outsider
     client.force_login(organizer)
     response = client.get(address)
     assert response.status_code == 200 and b"Secret Pending Group" in response.content
+
+
+# --- "View on site": the admin's shortcut obeys each object's own page ----------------------------
+
+
+def test_view_on_site_opens_only_the_pages_each_member_of_the_cast_may_see_for_every_registered_model(
+    activist, rep_ma3, rep_ma5, coordinator, staff_client_factory, django_capture_on_commit_callbacks
+):
+    """``/admin/r/<content type>/<id>/`` redirected any staff member to the page of any object,
+    reachable or not: another district's pending group, a draft event or newsletter, a member's
+    secret calendar feed. Now it redirects only where the page itself would open for that person,
+    and answers exactly as for an id that does not exist otherwise (a 404, no Location)."""
+    from events.models import Event, EventStatus, MemberCalendar
+    from groups import services as group_services
+    from newsletter import services as newsletter_services
+
+    world = build_world(activist, rep_ma3, rep_ma5, coordinator, django_capture_on_commit_callbacks)
+    ma5_town = world.other_group.home_town
+    details = group_services.GroupDetails(name="Quiet Pending Group", home_town=ma5_town)
+    pending = group_services.group_submit(submitter=world.users["other_organizer"], details=details)
+    start = (timezone.now() + timedelta(days=9)).replace(second=0, microsecond=0)
+    draft_event = Event.objects.create(
+        slug="unannounced-ma5-action", title="Unannounced action", host_group=world.other_group,
+        starts_at=start, ends_at=start + timedelta(hours=1), town=ma5_town, district=ma5_town.primary_district,
+        status=EventStatus.DRAFT, join_url="https://meet.example/secret-room",
+        created_by=world.users["other_organizer"],
+    )  # fmt: skip
+    draft_issue = newsletter_services.newsletter_save(
+        by=coordinator, subject="Embargoed plans", preheader="", body_markdown="Soon.", audience_all=True,
+        districts=[], include_events=False,
+    )  # fmt: skip
+    feed = MemberCalendar.objects.get(user=activist)
+
+    clients = {"visitor": Client()}
+    for role in ("member", "organizer"):
+        clients[role] = Client()
+        clients[role].force_login(world.users[role])
+    for role in STAFF_ROLES:
+        clients[role] = staff_client_factory(world.users[role])
+    from allauth.mfa.models import Authenticator
+
+    world.objects["mfa.authenticator"] = Authenticator.objects.get(user=rep_ma3)
+
+    # Who may open each object's page on the site (the rest of the staff get a 404).
+    everyone_on_staff = set(STAFF_ROLES)
+    public = {"districts.district": everyone_on_staff, "groups.group": everyone_on_staff,
+              "events.event": everyone_on_staff, "newsletter.newsletter": everyone_on_staff}  # fmt: skip
+    cases = [(label, obj, public.get(label, set())) for label, obj in world.objects.items()]
+    assert {label for label, _, _ in cases} == {m._meta.label_lower for m in admin.site._registry}
+    cases += [
+        ("groups.group", pending, {"other_rep", "coordinator"}),  # its reps and the coordinators
+        ("events.event", draft_event, {"coordinator"}),  # drafts: only those who run the event
+        ("newsletter.newsletter", draft_issue, set()),  # the archive shows sent issues only
+        ("events.membercalendar", feed, set()),  # a secret address: never
+    ]
+    secrets = [pending.slug, draft_event.slug, draft_issue.slug, feed.token]
+
+    mismatches, redirects = [], 0
+    for label, obj, viewers in cases:
+        content_type = ContentType.objects.get_for_model(obj)
+        url = reverse("admin:view_on_site", args=[content_type.pk, obj.pk])
+        for role, client in clients.items():
+            response = client.get(url)
+            location = response.get("Location", "")
+            if role in viewers:
+                expected, got = "→" + obj.get_absolute_url(), outcome(response)
+                redirects += 1
+            else:
+                expected = {"visitor": LOGIN, "member": "403", "organizer": "403"}.get(role, "404")
+                got = outcome(response)
+                if expected == "404" and location:
+                    got += f" with Location {location}"
+            if got != expected:
+                mismatches.append(f"{label} #{obj.pk} as {role}: {got}, expected {expected}")
+            leaked = [s for s in secrets if s in location and role not in viewers]
+            if leaked:
+                mismatches.append(f"{label} #{obj.pk} as {role}: Location {location} reveals {leaked}")
+    # Control: the walk sees redirects where they are due (four public objects and two private ones).
+    assert redirects == 4 * 3 + 2 + 1, redirects
+    assert not mismatches, "\n".join(["view on site answers:", *mismatches])
+
+
+def test_view_on_site_answers_404_to_ids_that_do_not_exist_or_do_not_parse(staff_client_factory, coordinator):
+    """Bad ids, unknown content types and models without a page are one same 404, never a 500."""
+    from groups.models import Group
+
+    client = staff_client_factory(coordinator)
+    group_type = ContentType.objects.get_for_model(Group).pk
+    for content_type, object_id in [
+        (group_type, "999999"),
+        (group_type, "99999999999999999999"),
+        (group_type, "%00"),
+        (group_type, "not-a-number"),
+        (99999999999999999999, "1"),
+        (999999, "1"),
+        (ContentType.objects.get_for_model(Site).pk, "1"),  # no page on the site at all
+    ]:
+        response = client.get(f"/admin/r/{content_type}/{object_id}/")
+        assert response.status_code == 404 and "Location" not in response, (content_type, object_id)
+
+
+def test_no_address_routes_to_djangos_unchecked_shortcut():
+    """``contenttypes.views.shortcut`` redirects to any object's page; the admin's is replaced by
+    the policy-aware one and no other address may serve Django's."""
+    from django.contrib.contenttypes.views import shortcut
+
+    def callbacks(resolver):
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                yield from callbacks(entry)
+            else:
+                yield entry.callback
+
+    assert not [cb for cb in callbacks(get_resolver()) if getattr(cb, "__wrapped__", cb) is shortcut or cb is shortcut]
+
+
+def test_the_view_on_site_button_shows_only_where_it_opens_the_page(
+    rep_ma3, coordinator, staff_client_factory, lowell_group
+):
+    """Reps moderate their district's draft events but do not see them on the site (only the
+    people who run an event do): the change page offers no link that would be a 404."""
+    from events.models import Event, EventStatus
+
+    start = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    draft = Event.objects.create(
+        slug="draft-ma3-meeting", title="Draft meeting", host_group=lowell_group, starts_at=start,
+        ends_at=start + timedelta(hours=1), town=lowell_group.home_town, district=lowell_group.district,
+        status=EventStatus.DRAFT,
+    )  # fmt: skip
+    shortcut = reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(Event).pk, draft.pk])
+    group_shortcut = reverse(
+        "admin:view_on_site", args=[ContentType.objects.get_for_model(lowell_group).pk, lowell_group.pk]
+    )
+    rep, coord = staff_client_factory(rep_ma3), staff_client_factory(coordinator)
+
+    page = rep.get(reverse("admin:events_event_change", args=[draft.pk])).content.decode()
+    assert "Draft meeting" in page and shortcut not in page and "View on site" not in page
+    page = coord.get(reverse("admin:events_event_change", args=[draft.pk])).content.decode()
+    assert shortcut in page and "View on site" in page  # control: the page can show it
+    page = rep.get(reverse("admin:groups_group_change", args=[lowell_group.pk])).content.decode()
+    assert group_shortcut in page

@@ -1,0 +1,158 @@
+"""The portal's admin site: Django's, with two rules that hold for every model admin registered on
+it, ours and the installed apps' alike (``admin.site`` is this site: see ``imc.apps``).
+
+1. "View on site" obeys the object's own page. Django's shortcut (``/admin/r/<type>/<id>/``)
+   redirects any staff member to the page of any object of any model, so with sequential ids a
+   rep could walk to other districts' pending groups, draft events and newsletters, and to a
+   member's secret calendar feed. Here it redirects only when the model's admin names the policy
+   that decides who sees the object's page (``site_visibility``) and that policy lets this person
+   see it; every other answer is the 404 of an id that does not exist, so it reveals nothing.
+   Models without a page, and objects whose address is a secret (feed and unsubscribe tokens),
+   name no policy and so have no view on site at all.
+
+2. A changelist's query string that the database cannot take is an invalid lookup, answered the
+   way Django answers any other: a redirect to the bare changelist with ``?e=1``. NUL characters
+   (PostgreSQL refuses them in every string, so each text filter gave a 500 there), whole
+   numbers past 64 bits (SQLite overflows at such an id) and dates past Python's (the date
+   hierarchy's ``?starts_at__year=9999`` asks for the year 10000) are the kinds seen. The site's
+   own pages treat a NUL as text that matches nothing (tests/trust/test_fuzz_inputs.py), so this
+   is the admin's rule, not a portal-wide 400. The autocomplete finds nothing for a NUL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path
+
+NUL = "\x00"
+BIGGEST_ID = 2**63 - 1
+
+
+def _past_64_bits(value: str) -> bool:
+    """A whole number no integer column holds (SQLite raises OverflowError at such an id)."""
+    try:
+        return abs(int(value)) > BIGGEST_ID
+    except ValueError:  # not a number, or one with more digits than Python converts
+        return value.strip().lstrip("+-").isdigit()
+
+
+def unusable_query(request: HttpRequest) -> str | None:
+    """Why the database cannot take this query string, or None."""
+    for key, values in request.GET.lists():
+        if NUL in key or any(NUL in v for v in values):
+            return "A NUL character in the query string"
+        # Search terms are text (digits included); every other value may meet an id column.
+        if key != SEARCH_VAR and any(_past_64_bits(part) for v in values for part in v.split(",")):
+            return f"{key}: a number past 64 bits"
+    return None
+
+
+class GuardedChangeList:
+    """Mixed into each admin's own ChangeList class (see ``PortalModelAdmin.get_changelist``)."""
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters=None):
+        problem = unusable_query(request)
+        if problem:
+            raise IncorrectLookupParameters(problem)
+        return super().get_queryset(request, exclude_parameters)
+
+    def get_filters(self, request: HttpRequest):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as exc:
+            # Django catches a ValueError from the date hierarchy's first date only; the year
+            # after 9999, or a year past a C long, escapes as a 500.
+            raise IncorrectLookupParameters(exc) from exc
+
+
+@cache
+def _guarded_changelist(changelist_class: type[ChangeList]) -> type[ChangeList]:
+    return type(changelist_class.__name__, (GuardedChangeList, changelist_class), {})
+
+
+class PortalModelAdmin:
+    """Mixed into every model admin registered on the portal's site (``PortalAdminSite.register``)."""
+
+    # A model admin whose objects have a page on the site names the policy that decides who may
+    # open it: ``site_visibility = staticmethod(policy.can_view)``, ``policy(user, obj) -> bool``.
+    # Without one the model has no page "view on site" may open. (Read with getattr: this mixin
+    # comes first in the class's order, so a default here would hide the admin's own.)
+
+    def site_policy(self) -> Callable[[Any, Model], bool] | None:
+        return getattr(self, "site_visibility", None) if self.view_on_site else None
+
+    def may_view_on_site(self, request: HttpRequest, obj: Model) -> bool:
+        policy = self.site_policy()
+        return policy is not None and policy(request.user, obj)
+
+    def get_view_on_site_url(self, obj=None):
+        if self.site_policy() is None:
+            return None
+        return super().get_view_on_site_url(obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        # No "View on site" button where it would lead to a 404 for this person.
+        if obj is not None and response.context_data.get("has_absolute_url"):
+            response.context_data["has_absolute_url"] = self.may_view_on_site(request, obj)
+        return response
+
+    def get_changelist(self, request, **kwargs):
+        return _guarded_changelist(super().get_changelist(request, **kwargs))
+
+    def get_search_results(self, request, queryset, search_term):
+        # The changelist refuses a NUL before searching; the autocomplete searches the term as typed.
+        if NUL in search_term:
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+class PortalAdminSite(admin.AdminSite):
+    def register(self, model_or_iterable, admin_class=None, **options) -> None:
+        base = admin_class or admin.ModelAdmin
+        if not issubclass(base, PortalModelAdmin):
+            base = type(base.__name__, (PortalModelAdmin, base), {"__module__": base.__module__})
+        super().register(model_or_iterable, base, **options)
+
+    def get_urls(self):
+        return [
+            path("r/<int:content_type_id>/<path:object_id>/", self.admin_view(self.view_on_site), name="view_on_site")
+            if getattr(pattern, "name", None) == "view_on_site"
+            else pattern
+            for pattern in super().get_urls()
+        ]
+
+    def view_on_site(self, request: HttpRequest, content_type_id: int, object_id: str) -> HttpResponse:
+        url = self.view_on_site_url(request, content_type_id, object_id)
+        if url is None:
+            raise Http404("No such page")
+        return HttpResponseRedirect(url)
+
+    def view_on_site_url(self, request: HttpRequest, content_type_id: int, object_id: str) -> str | None:
+        """The address of the object's page if this person may open it there, else None."""
+        try:
+            model = ContentType.objects.get_for_id(content_type_id).model_class()
+        except ContentType.DoesNotExist:
+            return None
+        model_admin = self._registry.get(model)
+        if model_admin is None or model_admin.site_policy() is None or NUL in object_id:
+            return None
+        try:
+            pk = model._meta.pk.to_python(object_id)
+            obj = model._default_manager.filter(pk=pk).first()
+        except (ValidationError, ValueError, OverflowError):
+            return None
+        if obj is None or not model_admin.may_view_on_site(request, obj):
+            return None
+        view_on_site = model_admin.view_on_site
+        return view_on_site(obj) if callable(view_on_site) else obj.get_absolute_url()
