@@ -11,12 +11,11 @@ it, ours and the installed apps' alike (``admin.site`` is this site: see ``imc.a
    name no policy and so have no view on site at all.
 
 2. A changelist's query string that the database cannot take is an invalid lookup, answered the
-   way Django answers any other: a redirect to the bare changelist with ``?e=1``. NUL characters
-   (PostgreSQL refuses them in every string, so each text filter gave a 500 there), whole
-   numbers past 64 bits (SQLite overflows at such an id) and dates past Python's (the date
-   hierarchy's ``?starts_at__year=9999`` asks for the year 10000) are the kinds seen. The site's
-   own pages treat a NUL as text that matches nothing (tests/trust/test_fuzz_inputs.py), so this
-   is the admin's rule, not a portal-wide 400. The autocomplete finds nothing for a NUL.
+   way Django answers any other: a redirect to the bare changelist with ``?e=1``. Whole numbers
+   past 64 bits (SQLite overflows at such an id) and dates past Python's (the date hierarchy's
+   ``?starts_at__year=9999`` asks for the year 10000) are the kinds seen. NUL characters, which
+   PostgreSQL refuses in every string, never get this far: the portal answers 400 to any address
+   with one (``imc.middleware.RefuseControlCharactersMiddleware``), the admin included.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path
 
-NUL = "\x00"
 BIGGEST_ID = 2**63 - 1
 
 
@@ -49,8 +47,6 @@ def _past_64_bits(value: str) -> bool:
 def unusable_query(request: HttpRequest) -> str | None:
     """Why the database cannot take this query string, or None."""
     for key, values in request.GET.lists():
-        if NUL in key or any(NUL in v for v in values):
-            return "A NUL character in the query string"
         # Search terms are text (digits included); every other value may meet an id column.
         if key != SEARCH_VAR and any(_past_64_bits(part) for v in values for part in v.split(",")):
             return f"{key}: a number past 64 bits"
@@ -110,12 +106,6 @@ class PortalModelAdmin:
     def get_changelist(self, request, **kwargs):
         return _guarded_changelist(super().get_changelist(request, **kwargs))
 
-    def get_search_results(self, request, queryset, search_term):
-        # The changelist refuses a NUL before searching; the autocomplete searches the term as typed.
-        if NUL in search_term:
-            return queryset.none(), False
-        return super().get_search_results(request, queryset, search_term)
-
 
 class PortalAdminSite(admin.AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options) -> None:
@@ -145,7 +135,7 @@ class PortalAdminSite(admin.AdminSite):
         except ContentType.DoesNotExist:
             return None
         model_admin = self._registry.get(model)
-        if model_admin is None or model_admin.site_policy() is None or NUL in object_id:
+        if model_admin is None or model_admin.site_policy() is None:
             return None
         try:
             pk = model._meta.pk.to_python(object_id)

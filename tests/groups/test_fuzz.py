@@ -17,8 +17,10 @@ FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 @FUZZ
 @given(q=ANY_TEXT, town=ANY_TEXT, zip_code=ANY_TEXT, district=ANY_TEXT, page=ANY_TEXT)
 def test_the_directory_never_fails_whatever_the_filters(client, lowell_group, q, town, zip_code, district, page):
-    response = client.get("/groups/", {"q": q, "town": town, "zip": zip_code, "district": district, "page": page})
-    assert response.status_code == 200
+    params = {"q": q, "town": town, "zip": zip_code, "district": district, "page": page}
+    response = client.get("/groups/", params)
+    # A NUL anywhere in an address is the one thing refused outright (imc.middleware), with a 400.
+    assert response.status_code == (400 if any("\x00" in value for value in params.values()) else 200)
 
 
 @FUZZ
