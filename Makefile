@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint format worker beat assets bench-groups bench-events bench-newsletter bench-load
+.PHONY: run test test-unit test-slow typecheck setup lint format worker beat assets bench-groups bench-events bench-newsletter bench-load
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,13 +21,30 @@ run: $(STAMP)
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The whole suite. On a laptop it runs on SQLite; with DATABASE_URL and REDIS_URL set it runs
-# on PostgreSQL and Redis and includes the real-stack tests (see .ci/run).
+# on PostgreSQL and Redis and includes the real-stack tests (see .ci/run). Two tiers: the unit
+# tier in parallel (one test database per pytest-xdist worker), then the real-stack and browser
+# tests one at a time (they share a Redis database, Celery workers and one Chromium). pytest
+# exits 5 when a tier selects no test, so neither can pass having run nothing.
 test: $(STAMP)
 	@if command -v npm >/dev/null 2>&1 && [ ! -d node_modules/axe-core ]; then npm ci --no-audit --no-fund --silent || true; fi
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/mypy
+	$(MAKE) --no-print-directory test-unit
+	$(MAKE) --no-print-directory test-slow
+
+TEST_WORKERS ?= 2
+
+test-unit: $(STAMP)
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not realstack and not browser"
+
+test-slow: $(STAMP)
+	$(BIN)/pytest -m "realstack or browser"
+
+# mypy with django-stubs over services, selectors and policies ([tool.mypy] in pyproject.toml).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check . && $(BIN)/ruff check .

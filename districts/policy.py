@@ -6,12 +6,26 @@ asked through the user model's own ``is_coordinator`` and ``is_district_rep``, n
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from typing import Protocol
+
 from django.contrib.auth.models import AnonymousUser
 
 from districts.models import BoardSeat, District
 
-User = AbstractBaseUser  # the portal's user model (accounts.User), by its Django base
+
+class User(Protocol):
+    """What this policy asks of a person; the portal's user model (accounts.User) has it."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def is_staff(self) -> bool: ...
+    @property
+    def is_coordinator(self) -> bool: ...
+    @property
+    def is_district_rep(self) -> bool: ...
 
 
 def is_coordinator(user: User | AnonymousUser) -> bool:

@@ -34,7 +34,7 @@ def can_manage(user: AnyUser, event: Event) -> bool:
     """Edit, publish, cancel, see RSVPs, export and mark attendance."""
     if is_coordinator(user):
         return True
-    return event.host_group_id is not None and is_organizer(user, event.host_group)
+    return event.host_group_id is not None and is_organizer(user, event.host_group)  # type: ignore[arg-type]
 
 
 def can_answer_cohost(user: AnyUser, invitation: CoHostInvitation) -> bool:

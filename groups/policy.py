@@ -26,7 +26,7 @@ def _rep_ids(user: AnyUser) -> set[int]:
     if cached is None:
         cached = rep_district_ids(user)
         if user.is_authenticated:
-            user._groups_rep_district_ids = cached
+            user._groups_rep_district_ids = cached  # type: ignore[attr-defined]  # a per-object memo
     return cached
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -31,7 +32,7 @@ def attach_next_events(groups: list[Group]) -> None:
         for contribution in registry.contributions(registry.Kind.GROUP_NEXT_EVENTS):
             found.update(contribution.function(ids))
     for group in groups:
-        group.next_event = found.get(group.pk)
+        group.next_event = found.get(group.pk)  # type: ignore[attr-defined]  # a card attribute, not a field
 
 
 @dataclass
@@ -111,14 +112,16 @@ def order_by_nearness(groups: GroupQuerySet, town: Town) -> GroupQuerySet:
 def prepare_cards(groups: list[Group], anchor: Town | None = None) -> list[Group]:
     """Sort each group's towns (first town first) and attach the distance and next event."""
     for group in groups:
+        # The card's extra attributes are set on the instances (typed as Any: no model field).
+        card: Any = group
         towns = list(group.towns.all())
-        group.towns_served = sorted(towns, key=lambda t: (t.pk != group.home_town_id, t.name))
-        group.distance_miles, group.serves_anchor = None, False
+        card.towns_served = sorted(towns, key=lambda t: (t.pk != group.home_town_id, t.name))
+        card.distance_miles, card.serves_anchor = None, False
         if anchor is not None:
-            group.distance_miles = haversine_miles(
+            card.distance_miles = haversine_miles(
                 anchor.latitude, anchor.longitude, group.home_town.latitude, group.home_town.longitude
             )
-            group.serves_anchor = any(t.pk == anchor.pk for t in towns)
+            card.serves_anchor = any(t.pk == anchor.pk for t in towns)
     attach_next_events(groups)
     return groups
 
@@ -183,7 +186,8 @@ def directory_search(filters: DirectoryFilters, page_number: str | int | None = 
     groups = found.groups
     anchor = found.anchor_town
     ranked = order_by_nearness(groups, anchor) if anchor is not None else groups.order_by("name", "pk")
-    paginator = Paginator(RankedGroups(groups, ranked), settings.GROUPS_PAGE_SIZE)
+    # RankedGroups has what the paginator uses (count, slicing) without being a Sequence.
+    paginator: Paginator[Group] = Paginator(RankedGroups(groups, ranked), settings.GROUPS_PAGE_SIZE)  # type: ignore[arg-type]
     page = paginator.get_page(page_number)
     result = DirectoryResult(page=page, filters=filters, found=found)
     page.object_list = prepare_cards(list(page.object_list), anchor)

@@ -294,10 +294,11 @@ def _decide(
 
 
 def _email_decision(group: Group, reason: str) -> None:
-    if group.submitted_by_id and group.submitted_by.is_active:
+    submitter = group.submitted_by if group.submitted_by_id else None
+    if submitter is not None and submitter.is_active:
         email_queue_template(
             kind="groups.decision",
-            to=group.submitted_by.email,
+            to=submitter.email,
             template_prefix="groups/emails/decision",
             context={"group": group, "reason": reason, "group_url": _absolute(group.get_absolute_url())},
         )
@@ -576,7 +577,8 @@ def relay_send(
     if group is not None:
         recipients = _organizer_emails(group)
     else:
-        recipients = [team.lead.email] if team.lead_id and team.lead.is_active else []
+        lead = team.lead if team is not None and team.lead_id else None  # team is set: checked above
+        recipients = [lead.email] if lead is not None and lead.is_active else []
     if not recipients:
         raise GroupError("Nobody can receive messages for this listing right now.")
     message = RelayMessage.objects.create(

@@ -36,7 +36,7 @@ def render_email(template_prefix: str, context: dict) -> tuple[str, str, str]:
     subject = " ".join(render_to_string(f"{template_prefix}_subject.txt", context).split())
     text = render_to_string(f"{template_prefix}.txt", context)
     try:
-        html = render_to_string(f"{template_prefix}.html", context)
+        html: str = render_to_string(f"{template_prefix}.html", context)
     except Exception:  # noqa: BLE001 - an HTML part is optional
         html = ""
     return subject, text, html

@@ -5,7 +5,12 @@ The cast:
 - ``activist``: a signed-up member of nobody's staff.
 - ``rep_ma3`` / ``rep_ma5``: staff in "District reps" holding the current seat of MA-3 / MA-5.
 - ``coordinator``: staff in "Coordinators".
-Apps add their own cast members (an organizer, ...) in their test folders.
+- ``organizer``: Olga Okonkwo (home town Lowell), organizer of ``lowell_group``.
+- ``lowell_group``: "Lowell Indivisible", approved, MA-3, serves Lowell and Chelmsford, with a
+  Markdown description; submitted and approved through the services.
+- ``make_group``: ``make_group(name, towns=("Lowell",), *, status, organizer, ...)``, which is
+  ``tests.factories.group``.
+Apps add their own cast members (another organizer, subscribers, ...) in their test folders.
 
 Staff in the admin: ``/admin/`` opens only to staff whose session passed a TOTP check
 (``accounts.middleware.StaffAdminMFAMiddleware``), so ``client.force_login(staff)`` alone now gets
@@ -30,9 +35,23 @@ import pytest
 from accounts.models import Role
 from accounts.services import user_ensure
 from districts.models import BoardRole, BoardSeat, District, Town
-from tests import realstack
+from tests import factories, realstack
+from tests.factories import PASSWORD
 
-PASSWORD = "a-long-test-password-123"
+# The tiers of `make test`: the unit tier runs in parallel (pytest-xdist); these run after it, one
+# at a time, because they share one Redis database, Celery workers and one Chromium. A test that
+# asks for one of these fixtures is in its tier even without the marker.
+TIER_FIXTURES = {
+    "realstack": {"worker_factory", "redis_flushed"},
+    "browser": {"chromium", "browser", "live_server"},
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for marker, fixtures in TIER_FIXTURES.items():
+            if fixtures & set(getattr(item, "fixturenames", ())) and item.get_closest_marker(marker) is None:
+                item.add_marker(marker)
 
 
 @pytest.fixture(autouse=True)
@@ -47,28 +66,76 @@ def _eager_celery(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_page_cache():
-    """Pages stored by an earlier test (whose rows were rolled back) are stale for this one."""
+def _fresh_page_cache(request):
+    """Pages stored by an earlier test (whose rows were rolled back) are stale for this one.
+
+    The page cache is off in imc.settings_test; a test about it asks for it with the
+    ``page_cache`` marker or fixture.
+    """
     from imc import pagecache
 
     pagecache._bump()
+    if request.node.get_closest_marker("page_cache") is not None:
+        request.getfixturevalue("page_cache")
+
+
+@pytest.fixture
+def page_cache(settings):
+    """The anonymous page cache switched on (60 s, as in production) for this test."""
+    settings.PAGE_CACHE_SECONDS = 60
+
+
+# What migrations and the loader put in every database: the geography, the role groups with their
+# permissions, the content types and the site. A ``transactional_db`` test ends with a flush of
+# every table; these are left out of it, so they are loaded once per test database (and a
+# ``db`` test's rollback never touches them anyway).
+REFERENCE_TABLES = frozenset(
+    {
+        "districts_district",
+        "districts_town",
+        "districts_towndistrict",
+        "districts_townalias",
+        "districts_zipcode",
+        "auth_group",
+        "auth_group_permissions",
+        "auth_permission",
+        "django_content_type",
+        "django_site",
+    }
+)
+
+
+def _sql_flush_keeping_reference_data(style, connection, reset_sequences=True, allow_cascade=False):
+    """django.core.management.sql.sql_flush without the reference tables."""
+    tables = [
+        table
+        for table in connection.introspection.django_table_names(only_existing=True, include_views=False)
+        if table not in REFERENCE_TABLES
+    ]
+    return connection.ops.sql_flush(style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the geography once into the test database; each test's transaction keeps it."""
+    """Load the geography once into each test database (one per xdist worker); every test keeps it."""
+    from django.core.management.commands import flush
+
     from districts.loader import load_ma_data
 
     with django_db_blocker.unblock():
         if Town.objects.count() != 351:
             load_ma_data()
+    original = flush.sql_flush
+    flush.sql_flush = _sql_flush_keeping_reference_data
+    yield
+    flush.sql_flush = original
 
 
 @pytest.fixture(autouse=True)
 def _geography(request):
     """Every test database holds the 9 districts, 351 towns, 704 ZIP codes and the role groups.
 
-    Restored on demand so that tests after a ``transactional_db`` flush get them back.
+    Loaded once (``django_db_setup``) and never flushed; restored only if a test deleted them.
     """
     uses_db = request.node.get_closest_marker("django_db") is not None or {
         "db",
@@ -84,7 +151,7 @@ def _geography(request):
 
 
 def restore_reference_data() -> None:
-    """What migrations and the loader put in every database, back after a flush."""
+    """What migrations and the loader put in every database, back if a test deleted it."""
     from django.contrib.auth.models import Group
     from django.contrib.sites.models import Site
 
@@ -139,6 +206,26 @@ def rep_ma5(db):
 @pytest.fixture
 def coordinator(db):
     return user_ensure(email="cora@example.org", password=PASSWORD, first_name="Cora", roles=(Role.COORDINATOR,))
+
+
+@pytest.fixture
+def organizer(db):
+    return factories.user("olga@example.org", first_name="Olga", last_name="Okonkwo", home_town="Lowell")
+
+
+@pytest.fixture
+def make_group(db):
+    return factories.group
+
+
+@pytest.fixture
+def lowell_group(organizer):
+    return factories.group(
+        "Lowell Indivisible",
+        ("Lowell", "Chelmsford"),
+        organizer=organizer,
+        description="We meet about **climate** and democracy.",
+    )
 
 
 STAFF_TOTP_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
@@ -210,10 +297,24 @@ def site_url(settings):
     return settings.SITE_URL
 
 
-@pytest.fixture
-def chromium():
-    """Headless Chromium (Debian's /usr/bin/chromium through Playwright) for one browser test."""
-    from tests.browser import chromium_browser
+@pytest.fixture(scope="session")
+def _session_browser():
+    """One Playwright and one Chromium for the whole session, started by the first browser test."""
+    from tests.browser import SessionBrowser
 
-    with chromium_browser() as browser:
+    session = SessionBrowser()
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def chromium(_session_browser):
+    """Headless Chromium (Debian's /usr/bin/chromium through Playwright), shared by the session;
+    every context this test opens is closed after it, so the next test starts fresh."""
+    with _session_browser.for_test() as browser:
         yield browser
+
+
+@pytest.fixture
+def browser(chromium):
+    return chromium

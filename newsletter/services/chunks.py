@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -104,7 +105,7 @@ def _record_failure(chunk_id: int, token: int, exc: Exception) -> None:
     )
     if failed:
         newsletter_id = SendChunk.objects.filter(pk=chunk_id).values_list("newsletter_id", flat=True).first()
-        _fail_exhausted(newsletter_id)
+        _fail_exhausted(newsletter_id)  # type: ignore[arg-type]  # the chunk was just updated
 
 
 def _fail_delivery(delivery: Delivery, address: str, verdict: Verdict, reason: str) -> None:
@@ -271,7 +272,7 @@ def _stop_failed(chunk_id: int, token: int, newsletter_id: int, reason: str) -> 
 
 def _close_chunk(chunk_id: int, token: int) -> None:
     """Mark a chunk done with its counts, read from its few hundred delivery rows."""
-    chunk = SendChunk.objects.filter(pk=chunk_id).values("newsletter_id", "number").first()
+    chunk: Any = SendChunk.objects.filter(pk=chunk_id).values("newsletter_id", "number").first()
     counts = dict(
         Delivery.objects.filter(newsletter_id=chunk["newsletter_id"], chunk=chunk["number"])
         .values_list("status")
@@ -354,9 +355,9 @@ def _send_one(
             raise
         _fail_delivery(delivery, subscriber.email, answer.verdict, answer.reason)
         return 0
-    answer = classify_provider_status(message, subscriber.email)
-    if answer is not None:
-        _fail_delivery(delivery, subscriber.email, answer.verdict, answer.reason)
+    refusal = classify_provider_status(message, subscriber.email)
+    if refusal is not None:
+        _fail_delivery(delivery, subscriber.email, refusal.verdict, refusal.reason)
         return 0
     # The mark that matters most: one short statement, committed as soon as the server accepted.
     # Whoever holds the chunk now, the message went: the mark records a fact, not a claim.

@@ -21,7 +21,7 @@ def _unique_slug(subject: str, exclude_pk: int | None = None) -> str:
     base = slugify(subject)[:60] or "issue"
     base = f"{timezone.localdate():%Y-%m-%d}-{base}"[:70]
     slug, n = base, 2
-    while slug in RESERVED_SLUGS or Newsletter.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+    while slug in RESERVED_SLUGS or Newsletter.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():  # type: ignore[misc]  # pk=None excludes nothing
         slug = f"{base}-{n}"
         n += 1
     return slug

@@ -154,12 +154,12 @@ class PrerenderedEmail(EmailMultiAlternatives):
     raw: bytes = b""
     envelope_from: str = ""
 
-    def message(self, *args, **kwargs) -> _RawMessage:
+    def message(self, *args, **kwargs) -> _RawMessage:  # type: ignore[override]  # the backend reads only its bytes
         return _RawMessage(self.raw)
 
-    def send(self, fail_silently: bool = False) -> int:
+    def send(self, fail_silently: bool = False) -> int:  # type: ignore[override]
         """Straight onto the SMTP connection, as the backend's ``_send`` would do."""
-        backend = self.get_connection()
+        backend = self.get_connection()  # type: ignore[attr-defined]
         if backend.connection is None:
             backend.open()
         SmtpSession(backend.connection, self.envelope_from).send(self.to[0], self.raw)
@@ -187,7 +187,8 @@ class ChunkMessages:
         self.issue = issue
         self.newsletter_id = newsletter_id
         self.connection = connection
-        self.domain = settings.NEWSLETTER_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
+        from_email: str = settings.NEWSLETTER_FROM_EMAIL  # type: ignore[assignment]  # always set in imc.settings
+        self.domain = from_email.rsplit("@", 1)[-1].strip(" >") or "localhost"
         self.template = None
         self.session: SmtpSession | None = None
         self.prepared_mark = False
@@ -197,7 +198,7 @@ class ChunkMessages:
         # The claim this factory sends for: every message first renews its lease.
         self.chunk_id = 0
         self.token = 0
-        self.envelope_from = sanitize_address(settings.NEWSLETTER_FROM_EMAIL, settings.DEFAULT_CHARSET)
+        self.envelope_from = sanitize_address(from_email, settings.DEFAULT_CHARSET)
         if isinstance(connection, SmtpBackend):
             self.template = self._template()
 
@@ -209,7 +210,7 @@ class ChunkMessages:
             subject=self.issue.subject, body=text, from_email=settings.NEWSLETTER_FROM_EMAIL, to=[_TO], headers=headers
         )
         message.attach_alternative(self.issue.html, "text/html")
-        raw = message.message().as_bytes(linesep="\r\n")
+        raw = message.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]  # EmailMessage takes a policy
         # Byte replacement is only sound for 8bit parts without long lines (nothing encoded).
         if raw.count(b"Content-Transfer-Encoding: 8bit") != 2 or max(map(len, raw.split(b"\r\n"))) > 900:
             logger.info("Newsletter %s: MIME template not usable, building each message", self.newsletter_id)
@@ -254,7 +255,7 @@ class ChunkMessages:
                 connection=self.connection,
                 extra_headers={"X-IMC-Delivery": str(delivery_id)},
             )
-            message.metadata = {"delivery_id": str(delivery_id)}
+            message.metadata = {"delivery_id": str(delivery_id)}  # type: ignore[attr-defined]  # django-anymail
             return message
         token = tokens.unsubscribe_token(subscriber_id)
         unsubscribe, preferences = rendering.personal_urls(subscriber_id)
@@ -271,7 +272,7 @@ class ChunkMessages:
             (_DATE, formatdate(localtime=True)),
             (_DELIVERY, str(delivery_id)),
         )
-        raw = self.template
+        raw: bytes = self.template  # type: ignore[assignment]  # set: the SMTP backend is in use
         for placeholder, value in replacements:
             raw = raw.replace(placeholder.encode(), value.replace("\r", "").replace("\n", "\r\n").encode())
         message = PrerenderedEmail(

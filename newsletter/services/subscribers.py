@@ -97,7 +97,7 @@ def subscriber_confirm(*, request_id: int, ip: str | None) -> Subscriber | None:
     """
     subscriber_id = SubscriptionRequest.objects.filter(pk=request_id).values_list("subscriber_id", flat=True).first()
     # The subscriber's row first, as the form and the unsubscribe take it: one order, no deadlock.
-    subscriber = Subscriber.objects.select_for_update().filter(pk=subscriber_id).first()
+    subscriber = Subscriber.objects.select_for_update().filter(pk=subscriber_id).first()  # type: ignore[misc]
     pending = SubscriptionRequest.objects.select_for_update().filter(pk=request_id).first()
     if subscriber is None or pending is None:
         return None

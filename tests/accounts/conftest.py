@@ -7,12 +7,6 @@ from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """These tests sign in many times; the production hasher's cost is not what they test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """allauth counts attempts in the cache; each test starts with none (and no used TOTP codes)."""
     cache.clear()

@@ -41,8 +41,11 @@ def test_a_coordinator_makes_a_member_a_district_rep(staff_client_factory, coord
 
 def test_a_coordinator_cannot_grant_superuser_status(staff_client_factory, coordinator, activist):
     client = staff_client_factory(coordinator)
-    client.post(f"/admin/accounts/user/{activist.pk}/change/", _change_form(activist, is_superuser="on"))
+    client.post(
+        f"/admin/accounts/user/{activist.pk}/change/", _change_form(activist, is_superuser="on", last_name="Changed")
+    )
     activist.refresh_from_db()
+    assert activist.last_name == "Changed"  # control: the form was accepted, only the flag was not
     assert not activist.is_superuser
     coordinator.refresh_from_db()
     client.post(f"/admin/accounts/user/{coordinator.pk}/change/", _change_form(coordinator, is_superuser="on"))

@@ -97,9 +97,10 @@ def test_a_rep_may_look_but_not_change(staff_client_factory, rep_ma3, path):
 def test_a_rep_cannot_edit_a_district(staff_client_factory, rep_ma3):
     client = staff_client_factory(rep_ma3)
     district = District.objects.get(slug="ma-3")
-    client.post(
+    response = client.post(
         f"/admin/districts/district/{district.pk}/change/",
         {"number": 3, "slug": "ma-3", "name": "Hijacked", "description": "", "major_towns": ""},
     )
+    assert response.status_code == 403  # refused, not merely an invalid form
     district.refresh_from_db()
     assert district.name != "Hijacked"

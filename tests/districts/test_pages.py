@@ -67,6 +67,7 @@ def test_district_page_shows_towns_and_current_board_reps(client, rep_ma3):
 def test_a_board_seat_whose_term_ended_is_not_shown(client, rep_ma3):
     import datetime
 
+    assert rep_ma3.get_full_name() in client.get("/districts/ma-3/").content.decode()  # control: a current seat
     rep_ma3.board_seats.update(term_end=datetime.date(2025, 6, 1))
     assert rep_ma3.get_full_name() not in client.get("/districts/ma-3/").content.decode()
 

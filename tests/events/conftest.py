@@ -1,6 +1,6 @@
 """The events cast: an organizer of a Lowell group, an outsider organizer, and plain members.
 
-- ``organizer`` (Olga) organizes ``lowell_group`` (MA-3).
+- ``organizer`` (Olga) organizes ``lowell_group`` (MA-3): the shared ones, tests/conftest.py.
 - ``other_organizer`` (Oscar) organizes ``worcester_group`` (MA-2), and nothing in Lowell.
 - ``members``: five members, Bob .. Fay, who RSVP.
 """
@@ -63,18 +63,8 @@ def make_event(
 
 
 @pytest.fixture
-def organizer(db):
-    return user_ensure(email="olga@example.org", password=PASSWORD, first_name="Olga", last_name="Organizer")
-
-
-@pytest.fixture
 def other_organizer(db):
     return user_ensure(email="oscar@example.org", password=PASSWORD, first_name="Oscar")
-
-
-@pytest.fixture
-def lowell_group(organizer):
-    return make_group("Indivisible Lowell", "Lowell", organizer)
 
 
 @pytest.fixture
@@ -86,14 +76,3 @@ def worcester_group(other_organizer):
 def members(db):
     names = ["Bob", "Carol", "Dave", "Erin", "Fay"]
     return [user_ensure(email=f"{n.lower()}@example.org", password=PASSWORD, first_name=n) for n in names]
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Hashing each cast member's password at full strength costs seconds per test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def browser(chromium):
-    return chromium

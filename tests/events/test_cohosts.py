@@ -123,7 +123,7 @@ def test_an_organizer_of_the_invited_group_accepts_and_the_event_appears(
     client.logout()
     assert _invitation(event, lowell_group).status == "accepted"
     assert _shown_for(client, lowell_group, event) == EVERYWHERE
-    assert "Indivisible Lowell" in client.get(event.get_absolute_url()).content.decode()
+    assert "Lowell Indivisible" in client.get(event.get_absolute_url()).content.decode()
 
 
 def test_declining_keeps_the_event_off_the_groups_page(
@@ -191,7 +191,7 @@ def test_the_invitation_mail_reaches_the_invited_groups_organizers_and_nobody_el
     client.force_login(other_organizer)
     for path in (event.get_absolute_url(), f"/events/{event.slug}/edit/"):
         body = client.get(path).content.decode()
-        assert "Indivisible Lowell" in body  # control: the page does talk about the invitation
+        assert "Lowell Indivisible" in body  # control: the page does talk about the invitation
         assert "olga@example.org" not in body and "sue@example.org" not in body
 
 

@@ -78,9 +78,11 @@ def test_resetting_the_private_feed_retires_the_old_address(client, members):
 
 
 def test_the_public_ics_never_carries_the_join_link(client):
-    event = make_event(is_online=True, town=None, join_url="https://meet.example/secret")
-    assert b"meet.example" not in client.get(f"/events/{event.slug}/event.ics").content
-    assert b"meet.example" not in client.get("/events/calendar.ics").content
+    event = make_event(is_online=True, town=None, join_url="https://meet.example/secret", title="Online phone bank")
+    single, calendar = client.get(f"/events/{event.slug}/event.ics").content, client.get("/events/calendar.ics").content
+    assert b"Online phone bank" in single and b"Online phone bank" in calendar  # control: the event is in both
+    assert b"meet.example" not in single
+    assert b"meet.example" not in calendar
 
 
 def test_google_and_outlook_links_carry_the_time_in_utc_and_local(client):

@@ -1,7 +1,6 @@
-"""The groups cast adds an organizer to the shared one, and a factory for groups.
+"""The groups tests use the shared cast (``organizer``, ``lowell_group``, ``make_group`` in
+tests/conftest.py) and add:
 
-- ``organizer``: Olga, the organizer of ``lowell_group`` (approved, MA-3, serves Lowell and
-  Chelmsford).
 - ``staff_client``: the one way admin tests sign in (``staff_client_factory``, TOTP satisfied).
 """
 
@@ -9,69 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import Role
-from accounts.services import user_ensure
 from districts.models import Town
-from groups import services
 from groups.models import Group, GroupStatus
-from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def make_group(db):
-    def make(
-        name: str,
-        towns: tuple[str, ...] = ("Lowell",),
-        *,
-        status: GroupStatus = GroupStatus.APPROVED,
-        organizer=None,
-        description: str = "",
-        requires_approval: bool = False,
-    ) -> Group:
-        town_objs = [Town.objects.get(name=t) for t in towns]
-        details = services.GroupDetails(
-            name=name,
-            home_town=town_objs[0],
-            other_towns=town_objs[1:],
-            description=description,
-            requires_approval=requires_approval,
-        )
-        if organizer is None:
-            organizer = user_ensure(email=f"org-{Group.objects.count()}@example.org", password=PASSWORD)
-        group = services.group_submit(submitter=organizer, details=details)
-        if status != GroupStatus.PENDING:
-            moderator = user_ensure(email="system-mod@example.org", password=PASSWORD, roles=(Role.COORDINATOR,))
-            if status == GroupStatus.APPROVED:
-                services.group_approve(group=group, actor=moderator)
-            elif status == GroupStatus.REJECTED:
-                services.group_reject(group=group, actor=moderator, reason="test")
-            else:
-                services.group_archive(group=group, actor=moderator)
-        group.refresh_from_db()
-        return group
-
-    return make
-
-
-@pytest.fixture
-def organizer(db):
-    return user_ensure(
-        email="olga@example.org",
-        password=PASSWORD,
-        first_name="Olga",
-        last_name="Okonkwo",
-        home_town=Town.objects.get(name="Lowell"),
-    )
-
-
-@pytest.fixture
-def lowell_group(make_group, organizer):
-    return make_group(
-        "Lowell Indivisible",
-        ("Lowell", "Chelmsford"),
-        organizer=organizer,
-        description="We meet about **climate** and democracy.",
-    )
 
 
 @pytest.fixture
@@ -123,8 +61,3 @@ def bulk_groups(db):
         GroupDistrict.objects.bulk_create(districts)
 
     return make
-
-
-@pytest.fixture
-def browser(chromium):
-    return chromium

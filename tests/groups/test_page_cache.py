@@ -16,7 +16,15 @@ from groups.models import Group
 from imc.pagecache import public_page
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db
+# The cache is off in imc.settings_test; here it is what is tested.
+pytestmark = [pytest.mark.django_db, pytest.mark.page_cache]
+
+
+def _stored(client, url: str = "/groups/") -> None:
+    """Shows the cache at work on ``url`` first, so that a test of what it leaves alone cannot
+    pass with the cache deleted."""
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    assert client.get(url)["X-Page-Cache"] == "hit"
 
 
 def test_the_second_anonymous_visit_is_served_the_stored_page_with_the_same_headers(client, lowell_group):
@@ -52,11 +60,13 @@ def test_a_new_group_shows_at_once_after_its_approval(client, make_group, lowell
 
 def test_bulk_updates_in_services_make_pages_stale_too(client, lowell_group):
     """Stale marking and confirming use update(), which sends no signal: they invalidate themselves."""
+    _stored(client)
     assert b"Lowell Indivisible" in client.get("/groups/").content
     Group.objects.filter(pk=lowell_group.pk).update(
         last_confirmed=timezone.now() - datetime.timedelta(days=500)
     )  # as time passing would leave it (no signal, like a year going by)
     assert services.groups_mark_stale() == 1
+    _stored(client)
     assert b"Lowell Indivisible" not in client.get("/groups/").content
     services.group_confirm(group=lowell_group, actor=None, token=services.confirmation_token(lowell_group))
     assert b"Lowell Indivisible" in client.get("/groups/").content
@@ -76,12 +86,13 @@ def test_signed_in_members_never_get_the_stored_page(client, lowell_group, activ
 
 
 def test_a_visitor_with_a_pending_message_gets_a_fresh_page(client, lowell_group):
-    client.get("/groups/")
+    _stored(client)
     client.cookies["messages"] = "something-to-show"
     assert "X-Page-Cache" not in client.get("/groups/")
 
 
 def test_not_found_pages_are_not_stored(client):
+    _stored(client)
     client.get("/groups/no-such-group/")
     response = client.get("/groups/no-such-group/")
     assert response.status_code == 404
@@ -97,16 +108,26 @@ def test_a_page_with_a_form_token_is_never_stored():
         calls.append(1)
         return HttpResponse(f"<form>{get_token(request)}</form>")
 
+    @public_page
+    def plain(request):
+        return HttpResponse("<p>No form here.</p>")
+
     factory = RequestFactory()
-    for _ in range(2):
-        request = factory.get("/form/")
+
+    def visit(page, path):
+        request = factory.get(path)
         request.user = _anonymous()
-        response = view(request)
-        assert "X-Page-Cache" not in response
+        return page(request)
+
+    # Control: the same decorator stores a page without a token.
+    assert [visit(plain, "/plain/")["X-Page-Cache"] for _ in range(2)] == ["miss", "hit"]
+    for _ in range(2):
+        assert "X-Page-Cache" not in visit(view, "/form/")
     assert len(calls) == 2
 
 
 def test_the_group_page_with_its_contact_form_is_rendered_for_every_visitor(client, lowell_group):
+    _stored(client)
     first = client.get(lowell_group.get_absolute_url())
     second = client.get(lowell_group.get_absolute_url())
     assert b"csrfmiddlewaretoken" in first.content
@@ -137,8 +158,9 @@ def test_other_forms_still_require_the_token(lowell_group, activist):
 
 
 def test_switched_off_it_renders_every_time(client, settings, lowell_group):
+    _stored(client)
     settings.PAGE_CACHE_SECONDS = 0
-    client.get("/groups/")
+    assert "X-Page-Cache" not in client.get("/groups/")
     assert "X-Page-Cache" not in client.get("/groups/")
 
 

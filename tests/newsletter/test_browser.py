@@ -19,11 +19,6 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def browser(chromium):
-    return chromium
-
-
-@pytest.fixture
 def browser_coordinator(live_server):
     """The coordinator, in a database that an earlier transactional test may have flushed
     (taking the role groups of the data migration with it)."""

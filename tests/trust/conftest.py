@@ -1,6 +1,6 @@
 """The trust tests' cast adds to the shared one:
 
-- ``organizer``: Olga, organizer of ``lowell_group`` (approved, MA-3, Lowell and Chelmsford).
+- ``organizer`` and ``lowell_group`` are the shared ones (tests/conftest.py).
 - ``team``: the Voting Rights team, led by the coordinator.
 - ``login_cookie``: ``login_cookie(user) -> (name, value)`` of a session signed in as that user,
   for a browser context.
@@ -12,20 +12,14 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from accounts.models import Role
-from accounts.services import user_ensure
-from districts.models import Team, Town
-from groups import services
-from groups.models import Group
-from tests.conftest import PASSWORD
+from districts.models import Team
 
 
 @pytest.fixture(autouse=True)
 def _trust_settings(settings):
-    """Fast password hashing (the cast signs in often) and a clean cache for the rate limits."""
+    """A clean cache for the rate limits (the fast hasher is in imc.settings_test)."""
     from django.core.cache import cache
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
 
 
@@ -38,27 +32,6 @@ def _role_groups(db):
 
     for role in Role:
         AuthGroup.objects.get_or_create(name=role.value)
-
-
-@pytest.fixture
-def organizer(db):
-    return user_ensure(
-        email="olga@example.org", password=PASSWORD, first_name="Olga", last_name="Okonkwo",
-        home_town=Town.objects.get(name="Lowell"),
-    )  # fmt: skip
-
-
-@pytest.fixture
-def lowell_group(organizer) -> Group:
-    lowell, chelmsford = Town.objects.get(name="Lowell"), Town.objects.get(name="Chelmsford")
-    details = services.GroupDetails(
-        name="Lowell Indivisible", home_town=lowell, other_towns=[chelmsford], description="We *meet*."
-    )
-    group = services.group_submit(submitter=organizer, details=details)
-    moderator = user_ensure(email="moderator@example.org", password=PASSWORD, roles=(Role.COORDINATOR,))
-    services.group_approve(group=group, actor=moderator)
-    group.refresh_from_db()
-    return group
 
 
 @pytest.fixture

@@ -91,11 +91,6 @@ def page(chromium):
     context.close()
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_a_newcomer_signs_up_finds_a_group_by_zip_joins_and_rsvps_with_the_keyboard_alone(live_server, page):
     group = make_group("Lowell Indivisible", "Lowell")
     make_group("Pittsfield Progressives", "Pittsfield")

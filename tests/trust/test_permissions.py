@@ -625,11 +625,6 @@ REFUSALS = {LOGIN, "403", "404", "→/admin/"}
 # --- The test --------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_every_url_answers_each_member_of_the_cast_as_the_permission_table_says(
     activist, rep_ma3, rep_ma5, coordinator, staff_client_factory, django_capture_on_commit_callbacks
 ):

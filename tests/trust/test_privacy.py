@@ -41,11 +41,6 @@ pytestmark = pytest.mark.django_db
 ALICE = "alice@example.org"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def olga(db):
     return user_ensure(email="olga@example.org", password=PASSWORD, first_name="Olga")

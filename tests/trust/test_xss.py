@@ -122,7 +122,6 @@ def hostile_site(settings, coordinator, django_capture_on_commit_callbacks):
     settings.GROUPS_RELAY_PER_IP_PER_HOUR = 1000
     settings.NEWSLETTER_SUBSCRIBE_LIMIT_PER_IP = 1000
     settings.NEWSLETTER_RATE_PER_SECOND = 0
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from django.core.cache import cache
 
     cache.clear()
