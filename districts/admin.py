@@ -1,8 +1,8 @@
 from django.contrib import admin
 
+from districts.admin_base import WRITES, Readers, RoleScopedAdmin
 from districts.models import BoardSeat, District, Team, Town, TownAlias, TownDistrict, ZipCode
 from districts.policy import can_view_district
-from imc.admin_base import WRITES, Readers, RoleScopedAdmin
 
 
 class ReferenceDataAdmin(RoleScopedAdmin):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
+from districts.admin_base import RoleScopedAdmin
 from events import policy, services
 from events.models import Event, EventStatus, Reminder, Rsvp
-from imc.admin_base import RoleScopedAdmin
 
 
 @admin.register(Event)

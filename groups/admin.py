@@ -11,11 +11,11 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from districts.admin_base import DELETE, RoleScopedAdmin
 from districts.policy import is_coordinator
 from groups import policy, services
 from groups.forms import TOWN_OUT_OF_REACH, ReasonForm
 from groups.models import ClaimStatus, Group, GroupClaim, GroupStatus, RelayMessage, TeamVolunteer
-from imc.admin_base import DELETE, RoleScopedAdmin
 
 DECISIONS = {
     "approve": ("Approve", services.group_approve),

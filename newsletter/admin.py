@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from imc.admin_base import RoleScopedAdmin
+from districts.admin_base import RoleScopedAdmin
 from newsletter import selectors
 from newsletter.models import Delivery, Newsletter, Subscriber
 from newsletter.policy import can_view_issue

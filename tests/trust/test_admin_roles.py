@@ -1,4 +1,4 @@
-"""One admin base for role scoping (``imc.admin_base.RoleScopedAdmin``), one rule set for all.
+"""One admin base for role scoping (``districts.admin_base.RoleScopedAdmin``), one rule set for all.
 
 Every model admin scoped by role alone uses it; each says only who reads and what coordinators
 may write. An outsider (a signed-in member, made staff or not) never sees these models; a staff
@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.test import RequestFactory
 
 from accounts.services import user_ensure
-from imc.admin_base import Readers, RoleScopedAdmin
+from districts.admin_base import Readers, RoleScopedAdmin
 from tests.conftest import PASSWORD
 
 ACTIONS = ("view", "add", "change", "delete")

@@ -8,6 +8,9 @@ own policies for that) says it with two class attributes instead of five methods
   member, reps included: reference data such as districts and towns).
 - ``coordinator_writes``: what coordinators may do beyond looking, a subset of ``WRITES``. Nobody
   else ever writes through these admins; the default is read-only for everyone.
+
+It lives in ``districts`` because the roles it asks about are the districts policy's
+(``is_coordinator``), and ``imc`` below every app imports none of them.
 """
 
 from __future__ import annotations
