@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import unicodedata
 from datetime import timedelta
 from email.errors import MessageError
 from email.utils import formatdate
@@ -43,6 +42,7 @@ from django.utils import timezone
 from accounts.models import User
 from imc import pagecache
 from imc.broker import publish
+from imc.validators import NOT_SINGLE_LINE
 from newsletter import rendering, selectors, tokens
 from newsletter.models import (
     ChunkStatus,
@@ -74,13 +74,13 @@ class SendFailed(Exception):
 # What building a message raises when its content cannot make a message (a header with a line
 # break, an unencodable part): it would fail the same way on every retry.
 _BUILD_ERRORS = (ValueError, TypeError, LookupError, MessageError)
-_LINE_SEPARATORS = ("\u2028", "\u2029")
 
 
 def subject_problem(subject: str) -> str | None:
     """Why this subject cannot be a mail header, or None. A line break in a header would end it
-    (or inject others), so Django refuses to build such a message at all."""
-    if any(unicodedata.category(char) == "Cc" or char in _LINE_SEPARATORS for char in subject):
+    (or inject others), so Django refuses to build such a message at all. The rule is the
+    single-line fields' own (``imc.validators``)."""
+    if NOT_SINGLE_LINE.search(subject):
         return "The subject contains a line break or another control character; remove it and save the issue."
     return None
 
