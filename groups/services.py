@@ -473,7 +473,13 @@ def is_orphaned(group: Group) -> bool:
 
 
 @transaction.atomic
+def _require_active(user: User) -> None:
+    if not user.is_active:
+        raise GroupError("This account is deactivated.")
+
+
 def claim_submit(*, user: User, group: Group, message: str = "") -> GroupClaim:
+    _require_active(user)
     require_clean_text(GroupClaim, {"message": message})
     if group.status != GroupStatus.APPROVED or not is_orphaned(group):
         raise GroupError("Only a listed group without an active organizer can be claimed.")
@@ -613,6 +619,7 @@ def relay_purge(*, now: datetime.datetime | None = None) -> int:
 
 @transaction.atomic
 def team_volunteer(*, user: User, team: Team, message: str = "") -> TeamVolunteer:
+    _require_active(user)
     require_clean_text(TeamVolunteer, {"message": message})
     volunteer, created = TeamVolunteer.objects.get_or_create(
         team=team, user=user, defaults={"message": message.strip()}
