@@ -28,6 +28,10 @@ SETTINGS_VARIABLES = {
     "SECURE_HSTS_SECONDS",
     "NEWSLETTER_RATE_PER_SECOND",
     "CSRF_TRUSTED_ORIGINS",
+    "EMAIL_TIMEOUT",
+    "NEWSLETTER_CHUNK_LEASE_SECONDS",
+    "NEWSLETTER_DELIVERY_INFLIGHT_SECONDS",
+    "OUTBOX_INFLIGHT_TIMEOUT_SECONDS",
 }
 PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "imc.settings_production",
@@ -97,6 +101,18 @@ def test_with_debug_off_and_both_set_the_portal_starts():
         ({"SECRET_KEY": "too-short"}, "SECRET_KEY must be a random value of at least 50 characters."),
         ({"REDIS_URL": ""}, "REDIS_URL is required in production"),
         ({"DEBUG": "true"}, "imc.settings_production must not run with DEBUG on."),
+        (
+            {"EMAIL_TIMEOUT": "90", "NEWSLETTER_CHUNK_LEASE_SECONDS": "120"},
+            "NEWSLETTER_CHUNK_LEASE_SECONDS=120 must be at least twice EMAIL_TIMEOUT=90",
+        ),
+        (
+            {"NEWSLETTER_CHUNK_LEASE_SECONDS": "900", "NEWSLETTER_DELIVERY_INFLIGHT_SECONDS": "600"},
+            "NEWSLETTER_DELIVERY_INFLIGHT_SECONDS must be longer than NEWSLETTER_CHUNK_LEASE_SECONDS.",
+        ),
+        (
+            {"EMAIL_TIMEOUT": "40", "OUTBOX_INFLIGHT_TIMEOUT_SECONDS": "60"},
+            "OUTBOX_INFLIGHT_TIMEOUT_SECONDS=60 must be at least twice EMAIL_TIMEOUT=40",
+        ),
     ],
 )
 def test_production_settings_refuse_an_unsafe_environment(override, message):
