@@ -34,7 +34,7 @@ from newsletter.models import (
     Subscriber,
     SuppressionReason,
 )
-from newsletter.ratelimit import rate_limiter
+from newsletter.send_rate import rate_limiter
 from newsletter.services.sending import (
     _BUILD_ERRORS,
     ChunkMessages,

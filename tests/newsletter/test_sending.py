@@ -353,7 +353,7 @@ def test_the_report_counts_unsubscribes_since_the_send(bob, carol, client, djang
 
 
 def test_the_database_rate_limiter_spaces_reservations_at_the_configured_rate(db):
-    from newsletter.ratelimit import BURST_SECONDS, DatabaseRateLimiter
+    from newsletter.send_rate import BURST_SECONDS, DatabaseRateLimiter
 
     limiter = DatabaseRateLimiter(10.0)
     assert limiter.reserve(10) == 0.0
@@ -366,7 +366,7 @@ def test_a_rate_limited_send_takes_as_long_as_the_rate_says(settings, django_cap
     import time
 
     settings.NEWSLETTER_RATE_PER_SECOND = 20.0
-    from newsletter.ratelimit import BURST_SECONDS
+    from newsletter.send_rate import BURST_SECONDS
 
     for n in range(24):
         make_subscriber(f"r{n:02}@example.org")
@@ -381,7 +381,7 @@ def test_a_rate_limited_send_takes_as_long_as_the_rate_says(settings, django_cap
 
 @pytest.mark.realstack
 def test_the_redis_rate_limiter_is_shared_by_every_process(db):
-    from newsletter.ratelimit import BUCKET, BURST_SECONDS, RedisRateLimiter
+    from newsletter.send_rate import BUCKET, BURST_SECONDS, RedisRateLimiter
     from tests.realstack import redis_url
 
     url = redis_url()  # skipped without Redis on a laptop, a failure under CI
