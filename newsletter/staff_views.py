@@ -22,7 +22,9 @@ from newsletter.policy import can_compose
 
 
 def coordinator_required(view):
-    """Coordinators only, and with the admin's rule for staff: a second factor in this session."""
+    """Coordinators only, and with the admin's rule for staff: a second factor in this session.
+    The services check their actor again, whoever calls them; this is the pages' own answer
+    (sign in, 403, the second factor)."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -139,7 +141,7 @@ def progress_json(request: HttpRequest, pk: int) -> JsonResponse:
 def send_test(request: HttpRequest, pk: int) -> HttpResponse:
     newsletter = get_object_or_404(Newsletter, pk=pk)
     try:
-        services.newsletter_send_test(newsletter=newsletter, to_user=request.user)
+        services.newsletter_send_test(newsletter=newsletter, by=request.user)
     except services.NotAllowed as exc:
         messages.error(request, str(exc))
     else:
@@ -154,7 +156,7 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
     form = ScheduleForm(request.POST)
     if form.is_valid():
         try:
-            services.newsletter_schedule(newsletter=newsletter, when=form.cleaned_data["when"])
+            services.newsletter_schedule(newsletter=newsletter, by=request.user, when=form.cleaned_data["when"])
             messages.success(request, "Scheduled.")
         except services.NotAllowed as exc:
             messages.error(request, str(exc))
@@ -170,7 +172,7 @@ def send_now(request: HttpRequest, pk: int) -> HttpResponse:
     count = selectors.audience_count(newsletter)
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         try:
-            services.newsletter_send_now(newsletter=newsletter)
+            services.newsletter_send_now(newsletter=newsletter, by=request.user)
             messages.success(request, f"Sending to {count} recipients.")
         except services.NotAllowed as exc:
             messages.error(request, str(exc))
@@ -194,7 +196,7 @@ def state_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if service is None:
         return HttpResponse(status=404)
     try:
-        newsletter = service(newsletter=newsletter)
+        newsletter = service(newsletter=newsletter, by=request.user)
         messages.success(request, f"The issue is now {newsletter.get_status_display().lower()}.")
     except services.NotAllowed as exc:
         messages.error(request, str(exc))

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from imc.net import client_ip
 from imc.pagecache import public_page
-from newsletter import rendering, selectors, services, throttle, tokens
+from newsletter import rendering, selectors, services, subscribe_limit, tokens
 from newsletter.forms import PreferencesForm, SubscribeForm
 from newsletter.models import ConsentSource, Newsletter, Subscriber, SubscriberStatus
 from newsletter.services.subscribers import subscription_request_for_link
@@ -37,8 +37,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         ip = client_ip(request) or "unknown"
         email = form.cleaned_data["email"]
         if not (
-            throttle.hit("ip", ip, settings.NEWSLETTER_SUBSCRIBE_LIMIT_PER_IP)
-            and throttle.hit("address", email, settings.NEWSLETTER_SUBSCRIBE_LIMIT_PER_ADDRESS)
+            subscribe_limit.hit("ip", ip, settings.NEWSLETTER_SUBSCRIBE_LIMIT_PER_IP)
+            and subscribe_limit.hit("address", email, settings.NEWSLETTER_SUBSCRIBE_LIMIT_PER_ADDRESS)
         ):
             form.add_error(None, "Too many attempts. Please wait an hour and try again.")
             status = 429

@@ -127,12 +127,20 @@ def seed(n: int) -> None:
         cursor.execute("ANALYZE newsletter_subscriber")
 
 
+def bench_coordinator():
+    """The coordinator who composes and sends (the services check their actor)."""
+    from accounts.models import Role
+    from accounts.services import user_ensure
+
+    return user_ensure(email="coordinator@bench.invalid", password="bench-pass-2026", roles=(Role.COORDINATOR,))
+
+
 def make_issue():
     from newsletter import services
 
     body = (Path(__file__).parent / "issue.md").read_text()
     return services.newsletter_save(
-        by=None,
+        by=bench_coordinator(),
         subject="Benchmark issue",
         preheader="What the coalition did this month",
         body_markdown=body,
@@ -147,7 +155,7 @@ def baseline(n: int, port: int, sink_pid: int) -> tuple[float, float]:
     from django.conf import settings
 
     from newsletter import rendering
-    from newsletter.services.sending import build_bulk_message
+    from newsletter.services.messages import build_bulk_message
 
     issue = rendering.render_issue(make_issue())
     payload = (
@@ -248,13 +256,14 @@ def pipeline(n: int, port: int, concurrency: int, processes: int, sink_pid: int)
     from newsletter.models import Delivery, DeliveryStatus, Newsletter, NewsletterStatus
 
     seed(n)
+    coordinator = bench_coordinator()
     newsletter = make_issue()
     workers = Workers(port, concurrency, processes)
     workers.start()
     try:
         cpu_before = sum(cpu_seconds(pid) for pid in workers.pids()) + cpu_seconds(sink_pid) + database_backends_cpu()
         started = time.perf_counter()
-        services.newsletter_send_now(newsletter=newsletter)
+        services.newsletter_send_now(newsletter=newsletter, by=coordinator)
         prepared_at = None
         while True:
             status, prepared = Newsletter.objects.filter(pk=newsletter.pk).values_list("status", "prepared").get()

@@ -1,19 +1,27 @@
-"""Writes of the newsletter app. Views, admin and tasks call these and nothing else."""
+"""Writes of the newsletter app. Views, admin and tasks call these and nothing else.
+
+- ``compose``: saving a draft, and a test copy to the coordinator.
+- ``lifecycle``: an issue's states (schedule, send now, pause, resume, cancel, fail, finish) and
+  the sweeper.
+- ``deliveries``: writing a send's delivery rows and chunks for its audience.
+- ``chunks``: a worker sending one chunk, on a lease.
+- ``messages``: building each recipient's email (the one message builder).
+- ``subscribers``, ``bounces``: subscriptions, and what the email service reports back.
+"""
 
 from newsletter.services.bounces import tracking_event_record
 from newsletter.services.chunks import chunk_send
-from newsletter.services.compose import newsletter_save
-from newsletter.services.sending import (
+from newsletter.services.compose import newsletter_save, newsletter_send_test
+from newsletter.services.deliveries import newsletter_prepare
+from newsletter.services.lifecycle import (
     NotAllowed,
     NotSendable,
     newsletter_cancel,
     newsletter_maybe_finish,
     newsletter_pause,
-    newsletter_prepare,
     newsletter_resume,
     newsletter_schedule,
     newsletter_send_now,
-    newsletter_send_test,
     newsletter_sweep,
     newsletter_unschedule,
 )

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +26,7 @@ from django.db import connection as db_connection
 from django.db.models import Count, F, Min
 from django.utils import timezone
 
+from imc.db import session_setting
 from newsletter import rendering
 from newsletter.models import (
     ChunkStatus,
@@ -34,18 +38,9 @@ from newsletter.models import (
     Subscriber,
     SuppressionReason,
 )
-from newsletter.ratelimit import rate_limiter
-from newsletter.services.sending import (
-    _BUILD_ERRORS,
-    ChunkMessages,
-    PrerenderedEmail,
-    SendFailed,
-    _events_for,
-    _fail_exhausted,
-    _fail_send,
-    newsletter_maybe_finish,
-    subject_problem,
-)
+from newsletter.send_rate import rate_limiter
+from newsletter.services.lifecycle import newsletter_fail, newsletter_fail_if_exhausted, newsletter_maybe_finish
+from newsletter.services.messages import BUILD_ERRORS, ChunkMessages, PrerenderedEmail, events_block, subject_problem
 from newsletter.services.subscribers import subscriber_suppress
 from outbox.classify import Verdict, classify_exception, classify_provider_status, retry_policy
 
@@ -61,6 +56,21 @@ _TAKE = "newsletter_delivery_take"
 
 class LeaseLost(Exception):
     """The chunk was handed to another worker: this one must not send another message for it."""
+
+
+class SendFailed(Exception):
+    """A problem no retry can fix: the whole send stops in the FAILED state with this reason."""
+
+
+@dataclass
+class Claim:
+    """This worker's hold on a chunk: its fencing token, and on PostgreSQL the names of the
+    claim's prepared statements (empty elsewhere)."""
+
+    chunk_id: int
+    token: int
+    mark_statement: str = ""
+    take_statement: str = ""
 
 
 def _lease_end() -> datetime:
@@ -105,7 +115,7 @@ def _record_failure(chunk_id: int, token: int, exc: Exception) -> None:
     )
     if failed:
         newsletter_id = SendChunk.objects.filter(pk=chunk_id).values_list("newsletter_id", flat=True).first()
-        _fail_exhausted(newsletter_id)  # type: ignore[arg-type]  # the chunk was just updated
+        newsletter_fail_if_exhausted(newsletter_id=newsletter_id)  # type: ignore[arg-type]  # the chunk was just updated
 
 
 def _fail_delivery(delivery: Delivery, address: str, verdict: Verdict, reason: str) -> None:
@@ -122,12 +132,51 @@ def _message_id(message: EmailMultiAlternatives) -> str:
     return (getattr(status, "message_id", None) or "")[:200] if status is not None else ""
 
 
+@contextmanager
+def _prepared_statements(claim: Claim) -> Iterator[None]:
+    """On PostgreSQL, the claim's two statements, prepared for the chunk and deallocated after
+    it: they spare the server parsing and planning the same statements for every message."""
+    if db_connection.vendor != "postgresql":
+        yield
+        return
+    mark = f"{_MARK}_{claim.chunk_id}_{claim.token}"
+    take = f"{_TAKE}_{claim.chunk_id}_{claim.token}"
+    prepared = []
+    try:
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                f"PREPARE {mark} (bigint, timestamptz, varchar) AS UPDATE {Delivery._meta.db_table} "
+                f"SET status = '{DeliveryStatus.SENT.value}', sent_at = $2, attempts = attempts + 1, "
+                "provider_message_id = $3 WHERE id = $1"
+            )
+            prepared.append(mark)
+            # The lease and the in-flight mark in one round trip: the delivery is taken only
+            # if the lease is still this claim's.
+            cursor.execute(
+                f"PREPARE {take} (bigint, integer, timestamptz, bigint, timestamptz) AS "
+                f"WITH lease AS (UPDATE {SendChunk._meta.db_table} SET lease_until = $3 "
+                f"WHERE id = $1 AND token = $2 AND status = '{ChunkStatus.INFLIGHT.value}' RETURNING 1), "
+                f"taken AS (UPDATE {Delivery._meta.db_table} SET status = '{DeliveryStatus.INFLIGHT.value}', "
+                f"inflight_at = $5 WHERE id = $4 AND status = '{DeliveryStatus.PENDING.value}' "
+                "AND EXISTS (SELECT 1 FROM lease) RETURNING 1) "
+                "SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM taken)"
+            )
+            prepared.append(take)
+        claim.mark_statement, claim.take_statement = mark, take
+        yield
+    finally:
+        claim.mark_statement = claim.take_statement = ""
+        with db_connection.cursor() as cursor:
+            for name in prepared:
+                cursor.execute(f"DEALLOCATE {name}")
+
+
 def chunk_send(*, chunk_id: int) -> int:
     """Send the pending deliveries of one chunk. Returns how many this call sent."""
-    claim = _claim(chunk_id)
-    if claim is None:
+    claimed = _claim(chunk_id)
+    if claimed is None:
         return 0
-    chunk, token = claim
+    chunk, token = claimed
     newsletter = chunk.newsletter
     # A message of a worker that died (or stalled for this long) with it in flight is presumed
     # lost and sent again: the one repeat per killed worker we accept. A younger one may still
@@ -143,7 +192,7 @@ def chunk_send(*, chunk_id: int) -> int:
         if problem is not None:
             raise SendFailed(problem)
         issue = rendering.render_issue(newsletter)
-    except _BUILD_ERRORS as exc:
+    except BUILD_ERRORS as exc:
         return _stop_failed(chunk.pk, token, newsletter.pk, f"The issue could not be rendered: {exc}")
     except SendFailed as exc:
         return _stop_failed(chunk.pk, token, newsletter.pk, str(exc))
@@ -155,95 +204,70 @@ def chunk_send(*, chunk_id: int) -> int:
         .only("pk", "attempts", "subscriber__email", "subscriber__name", "subscriber__district_id")
         .order_by("pk")
     )
-    postgres = db_connection.vendor == "postgresql"
-    mark_statement, take_statement = f"{_MARK}_{chunk.pk}_{token}", f"{_TAKE}_{chunk.pk}_{token}"
-    if postgres:
-        # Marks are committed per message; not waiting for the WAL flush of each one makes
-        # them cheap. Only a crash of the database server itself (not of a worker) could lose
-        # the last few marks, and with them send those messages again. Prepared statements
-        # spare the server parsing and planning the same statements for every message.
-        with db_connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO OFF")
-            cursor.execute(
-                f"PREPARE {mark_statement} (bigint, timestamptz, varchar) AS UPDATE {Delivery._meta.db_table} "
-                f"SET status = '{DeliveryStatus.SENT.value}', sent_at = $2, attempts = attempts + 1, "
-                "provider_message_id = $3 WHERE id = $1"
-            )
-            # The lease and the in-flight mark in one round trip: the delivery is taken only
-            # if the lease is still this claim's.
-            cursor.execute(
-                f"PREPARE {take_statement} (bigint, integer, timestamptz, bigint, timestamptz) AS "
-                f"WITH lease AS (UPDATE {SendChunk._meta.db_table} SET lease_until = $3 "
-                f"WHERE id = $1 AND token = $2 AND status = '{ChunkStatus.INFLIGHT.value}' RETURNING 1), "
-                f"taken AS (UPDATE {Delivery._meta.db_table} SET status = '{DeliveryStatus.INFLIGHT.value}', "
-                f"inflight_at = $5 WHERE id = $4 AND status = '{DeliveryStatus.PENDING.value}' "
-                "AND EXISTS (SELECT 1 FROM lease) RETURNING 1) "
-                "SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM taken)"
-            )
-    mail = get_connection()
+    claim = Claim(chunk.pk, token)
+    mail = None
     factory = None
     sent = 0
     stopped = False
-    try:
-        mail.open()
+    # Marks are committed per message; not waiting for the WAL flush of each one makes them
+    # cheap. Only a crash of the database server itself (not of a worker) could lose the last
+    # few marks, and with them send those messages again. The setting and the prepared
+    # statements end with the chunk, however it ends: the connection outlives it.
+    with session_setting("synchronous_commit", "off"), _prepared_statements(claim):
         try:
-            factory = ChunkMessages(issue, newsletter.pk, mail)
-        except _BUILD_ERRORS as exc:
-            raise SendFailed(f"The message could not be built: {exc}") from exc
-        factory.prepared_mark = postgres
-        factory.mark_statement, factory.take_statement = mark_statement, take_statement
-        factory.chunk_id, factory.token = chunk.pk, token
-        for start in range(0, len(deliveries), STATUS_BATCH):
-            batch = deliveries[start : start + STATUS_BATCH]
-            # Re-read, right before sending, who still receives mail and whether the issue is
-            # still sending: an unsubscribe or a pause takes effect within a few messages.
-            status = Newsletter.objects.filter(pk=newsletter.pk).values_list("status", flat=True).first()
-            if status != NewsletterStatus.SENDING:
-                stopped = True
-                break
-            if not _renew(chunk.pk, token):
-                raise LeaseLost
-            receiving = set(
-                Subscriber.objects.receiving()
-                .filter(pk__in=[d.subscriber_id for d in batch])
-                .values_list("pk", flat=True)
-            )
-            skipped = [d.pk for d in batch if d.subscriber_id not in receiving]
-            if skipped:
-                Delivery.objects.filter(pk__in=skipped, status=DeliveryStatus.PENDING).update(
-                    status=DeliveryStatus.SKIPPED
+            mail = get_connection()
+            mail.open()
+            try:
+                factory = ChunkMessages(issue, newsletter.pk, mail)
+            except BUILD_ERRORS as exc:
+                raise SendFailed(f"The message could not be built: {exc}") from exc
+            for start in range(0, len(deliveries), STATUS_BATCH):
+                batch = deliveries[start : start + STATUS_BATCH]
+                # Re-read, right before sending, who still receives mail and whether the issue
+                # is still sending: an unsubscribe or a pause takes effect within a few messages.
+                status = Newsletter.objects.filter(pk=newsletter.pk).values_list("status", flat=True).first()
+                if status != NewsletterStatus.SENDING:
+                    stopped = True
+                    break
+                if not _renew(chunk.pk, token):
+                    raise LeaseLost
+                receiving = set(
+                    Subscriber.objects.receiving()
+                    .filter(pk__in=[d.subscriber_id for d in batch])
+                    .values_list("pk", flat=True)
                 )
-            todo = [d for d in batch if d.subscriber_id in receiving]
-            grant = 0
-            for position, delivery in enumerate(todo):
-                if grant == 0:
-                    grant = limiter.grant_size(len(todo))
-                    _wait(limiter.reserve(grant), chunk.pk, token)
-                grant -= 1
-                # The next recipient's envelope may open with this message, never across the
-                # status check of the next batch.
-                next_to = todo[position + 1].subscriber.email if position + 1 < len(todo) else None
-                sent += _send_one(factory, newsletter, delivery, events_cache, next_to)
-    except LeaseLost:
-        # Stalled past the lease, the chunk is another worker's now: touch nothing of it.
-        logger.warning("Chunk %s was handed on while this worker sent it; it stops here", chunk.pk)
-        return sent
-    except SendFailed as exc:
-        return sent + _stop_failed(chunk.pk, token, newsletter.pk, str(exc))
-    except Exception as exc:
-        _record_failure(chunk.pk, token, exc)
-        raise
-    finally:
-        try:
-            if factory is not None:
-                factory.abandon()
-            mail.close()
+                skipped = [d.pk for d in batch if d.subscriber_id not in receiving]
+                if skipped:
+                    Delivery.objects.filter(pk__in=skipped, status=DeliveryStatus.PENDING).update(
+                        status=DeliveryStatus.SKIPPED
+                    )
+                todo = [d for d in batch if d.subscriber_id in receiving]
+                grant = 0
+                for position, delivery in enumerate(todo):
+                    if grant == 0:
+                        grant = limiter.grant_size(len(todo))
+                        _wait(limiter.reserve(grant), chunk.pk, token)
+                    grant -= 1
+                    # The next recipient's envelope may open with this message, never across
+                    # the status check of the next batch.
+                    next_to = todo[position + 1].subscriber.email if position + 1 < len(todo) else None
+                    sent += _send_one(factory, claim, newsletter, delivery, events_cache, next_to)
+        except LeaseLost:
+            # Stalled past the lease, the chunk is another worker's now: touch nothing of it.
+            logger.warning("Chunk %s was handed on while this worker sent it; it stops here", chunk.pk)
+            return sent
+        except SendFailed as exc:
+            return sent + _stop_failed(chunk.pk, token, newsletter.pk, str(exc))
+        except Exception as exc:
+            _record_failure(chunk.pk, token, exc)
+            raise
         finally:
-            if postgres:
-                with db_connection.cursor() as cursor:
-                    cursor.execute("RESET synchronous_commit")
-                    cursor.execute(f"DEALLOCATE {mark_statement}")
-                    cursor.execute(f"DEALLOCATE {take_statement}")
+            try:
+                if factory is not None:
+                    factory.abandon()
+            finally:
+                if mail is not None:
+                    mail.close()
     if stopped:
         _release(chunk.pk, token)
         return sent
@@ -265,7 +289,7 @@ def chunk_send(*, chunk_id: int) -> int:
 
 def _stop_failed(chunk_id: int, token: int, newsletter_id: int, reason: str) -> int:
     """A permanent problem: fail the send at once rather than retry what cannot work."""
-    _fail_send(newsletter_id, reason)
+    newsletter_fail(newsletter_id=newsletter_id, reason=reason)
     _release(chunk_id, token)
     return 0
 
@@ -299,19 +323,19 @@ def _wait(seconds: float, chunk_id: int, token: int) -> None:
             raise LeaseLost
 
 
-def _take(factory: ChunkMessages, delivery_id: int) -> bool:
+def _take(claim: Claim, delivery_id: int) -> bool:
     """Renew the lease and mark the delivery in flight. False if someone else has (or had) it
     in hand; raises ``LeaseLost`` if the chunk is no longer this worker's."""
     now = timezone.now()
-    if factory.prepared_mark:
+    if claim.take_statement:
         with db_connection.cursor() as cursor:
             cursor.execute(
-                f"EXECUTE {factory.take_statement} (%s, %s, %s, %s, %s)",
-                [factory.chunk_id, factory.token, _lease_end(), delivery_id, now],
+                f"EXECUTE {claim.take_statement} (%s, %s, %s, %s, %s)",
+                [claim.chunk_id, claim.token, _lease_end(), delivery_id, now],
             )
             leased, taken = cursor.fetchone()
     else:
-        leased = _renew(factory.chunk_id, factory.token)
+        leased = _renew(claim.chunk_id, claim.token)
         taken = leased and Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
             status=DeliveryStatus.INFLIGHT, inflight_at=now
         )
@@ -321,7 +345,12 @@ def _take(factory: ChunkMessages, delivery_id: int) -> bool:
 
 
 def _send_one(
-    factory: ChunkMessages, newsletter: Newsletter, delivery: Delivery, events_cache: dict, next_to: str | None
+    factory: ChunkMessages,
+    claim: Claim,
+    newsletter: Newsletter,
+    delivery: Delivery,
+    events_cache: dict,
+    next_to: str | None,
 ) -> int:
     subscriber = delivery.subscriber
     try:
@@ -330,17 +359,17 @@ def _send_one(
             name=subscriber.name,
             subscriber_id=delivery.subscriber_id,
             delivery_id=delivery.pk,
-            events=_events_for(newsletter, subscriber.district_id, events_cache),
+            events=events_block(newsletter, subscriber.district_id, events_cache),
         )
         if not isinstance(message, PrerenderedEmail):
             message.message()  # built here, where a failure is known to be the message's own
-    except _BUILD_ERRORS as exc:
+    except BUILD_ERRORS as exc:
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
             status=DeliveryStatus.FAILED, error=f"The message could not be built: {exc}"[:300]
         )
         factory.abandon()  # an envelope opened ahead for this recipient must not take the next
         return 0
-    if not _take(factory, delivery.pk):
+    if not _take(claim, delivery.pk):
         factory.abandon()
         return 0
     try:
@@ -362,9 +391,9 @@ def _send_one(
     # The mark that matters most: one short statement, committed as soon as the server accepted.
     # Whoever holds the chunk now, the message went: the mark records a fact, not a claim.
     with db_connection.cursor() as cursor:
-        if factory.prepared_mark:
+        if claim.mark_statement:
             cursor.execute(
-                f"EXECUTE {factory.mark_statement} (%s, %s, %s)", [delivery.pk, timezone.now(), _message_id(message)]
+                f"EXECUTE {claim.mark_statement} (%s, %s, %s)", [delivery.pk, timezone.now(), _message_id(message)]
             )
         else:
             cursor.execute(

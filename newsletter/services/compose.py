@@ -1,4 +1,7 @@
-"""Writes of coordinators composing an issue."""
+"""Composing an issue: saving a draft, and a test copy to the coordinator who composes it.
+
+Only a coordinator does either (``newsletter.policy``), whoever calls the service.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import User
 from districts.models import District
 from imc.validators import require_clean_text
-from newsletter.models import Newsletter, NewsletterStatus
+from newsletter import rendering
+from newsletter.models import Newsletter, NewsletterStatus, Subscriber
+from newsletter.policy import Actor, require_composer
+from newsletter.services.lifecycle import check_sendable
+from newsletter.services.messages import events_block
+from outbox.services import email_queue
 
 # Paths under /newsletter/ that an issue's slug must never take.
 RESERVED_SLUGS = {"unsubscribe", "confirm", "preferences", "feed", "staff", "member", "subscribed", "thanks"}
@@ -31,7 +38,7 @@ def _unique_slug(subject: str, exclude_pk: int | None = None) -> str:
 def newsletter_save(
     *,
     newsletter: Newsletter | None = None,
-    by: User | None,
+    by: Actor,
     subject: str,
     preheader: str,
     body_markdown: str,
@@ -40,9 +47,10 @@ def newsletter_save(
     include_events: bool,
 ) -> Newsletter:
     """Create a draft, or change one that has not started sending."""
+    composer = require_composer(by)
     require_clean_text(Newsletter, {"subject": subject, "preheader": preheader, "body_markdown": body_markdown})
     if newsletter is None:
-        newsletter = Newsletter(created_by=by)
+        newsletter = Newsletter(created_by=composer)
     elif not newsletter.editable:
         raise ValueError("Only a draft or a scheduled issue can be changed.")
     newsletter.subject = subject
@@ -56,3 +64,25 @@ def newsletter_save(
     newsletter.save()
     newsletter.districts.set([] if newsletter.audience_all else districts)
     return newsletter
+
+
+def newsletter_send_test(*, newsletter: Newsletter, by: Actor) -> None:
+    """One copy to the coordinator asking for it, through the outbox like any other owed email."""
+    composer = require_composer(by)
+    check_sendable(newsletter)
+    issue = rendering.render_issue(newsletter)
+    subscriber = Subscriber.objects.filter(email=composer.email.lower()).first()
+    subscriber_id = subscriber.pk if subscriber else None
+    events = events_block(newsletter, subscriber.district_id if subscriber else None, {})
+    html, text = issue.personalise(
+        name=composer.first_name, subscriber_id=subscriber_id, events_html=events[0], events_text=events[1]
+    )
+    with transaction.atomic():
+        email_queue(
+            kind="newsletter.test",
+            to=composer.email,
+            subject=f"[TEST] {issue.subject}",
+            body_text=text,
+            body_html=html,
+            headers=rendering.list_headers(subscriber_id),
+        )

@@ -93,7 +93,7 @@ def test_the_newsletters_tasks_run_on_the_bulk_queue_and_single_mail_on_the_defa
 
 
 def test_starting_a_send_with_the_broker_away_returns_at_once_and_leaves_it_to_the_sweeper(
-    bob, settings, django_capture_on_commit_callbacks, monkeypatch
+    bob, settings, django_capture_on_commit_callbacks, monkeypatch, coordinator
 ):
     """The coordinator's request must not wait on the broker: the issue is a row in SENDING, and
     the sweeper queues its preparation once the broker is back."""
@@ -109,7 +109,7 @@ def test_starting_a_send_with_the_broker_away_returns_at_once_and_leaves_it_to_t
     newsletter = compose()
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
-        services.newsletter_send_now(newsletter=newsletter)
+        services.newsletter_send_now(newsletter=newsletter, by=coordinator)
     assert time.monotonic() - started < 1.0
     assert published == []  # publish() saw the broker away and skipped it, without raising
     newsletter.refresh_from_db()

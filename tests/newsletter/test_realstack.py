@@ -105,14 +105,14 @@ def pipelining_smtp_server():
 
 
 def test_a_send_to_2000_survives_a_killed_worker_everyone_once_unsubscribed_nobody(
-    worker_factory, pipelining_smtp_server, settings
+    worker_factory, pipelining_smtp_server, settings, coordinator
 ):
     smtp_server = pipelining_smtp_server
     settings.NEWSLETTER_CHUNK_LEASE_SECONDS = LEASE_SECONDS
     readers = _readers(2000)
     worker = worker_factory(smtp_server, extra_env=LEASE_ENV)
     newsletter = compose("Two thousand")
-    services.newsletter_send_now(newsletter=newsletter)  # after commit: prepare, then the chunks
+    services.newsletter_send_now(newsletter=newsletter, by=coordinator)  # after commit: prepare, then the chunks
 
     assert _wait_until(lambda: len(smtp_server.messages) >= 500, timeout=120), worker.log()[-3000:]
     # Unsubscribe twenty readers whose message has not gone yet, then kill the worker mid-send.
@@ -152,7 +152,7 @@ def test_a_send_to_2000_survives_a_killed_worker_everyone_once_unsubscribed_nobo
     assert Delivery.objects.filter(newsletter=newsletter, status=DeliveryStatus.SKIPPED).count() == 20
 
 
-def test_a_permanent_smtp_refusal_on_the_real_stack_suppresses_the_address(worker_factory, smtp_server):
+def test_a_permanent_smtp_refusal_on_the_real_stack_suppresses_the_address(worker_factory, smtp_server, coordinator):
     now = timezone.now()
     for email in ["ok@example.org", "gone@example.org"]:
         Subscriber.objects.create(
@@ -161,7 +161,7 @@ def test_a_permanent_smtp_refusal_on_the_real_stack_suppresses_the_address(worke
     smtp_server.refuse.add("gone@example.org")
     worker_factory(smtp_server, extra_env=WORKER_ENV)
     newsletter = compose("Refusals")
-    services.newsletter_send_now(newsletter=newsletter)
+    services.newsletter_send_now(newsletter=newsletter, by=coordinator)
     assert _wait_until(lambda: Newsletter.objects.get(pk=newsletter.pk).status == NewsletterStatus.SENT, timeout=60)
     assert [m.recipients for m in smtp_server.messages] == [["ok@example.org"]]
     gone = Subscriber.objects.get(email="gone@example.org")
@@ -170,7 +170,7 @@ def test_a_permanent_smtp_refusal_on_the_real_stack_suppresses_the_address(worke
 
 
 def test_a_slow_smtp_server_with_two_workers_and_a_short_lease_sends_each_reader_one_copy(
-    worker_factory, slow_smtp_server, settings
+    worker_factory, slow_smtp_server, settings, coordinator
 ):
     """Each message takes 1.5 s; the lease is 3 s. The worker renews its lease before each
     message, so the sweeper (run here every half second) never hands the chunk to the idle
@@ -181,7 +181,7 @@ def test_a_slow_smtp_server_with_two_workers_and_a_short_lease_sends_each_reader
     for _ in range(2):
         worker_factory(sink, extra_env=LEASE_ENV)
     newsletter = compose("A slow server")
-    services.newsletter_send_now(newsletter=newsletter)
+    services.newsletter_send_now(newsletter=newsletter, by=coordinator)
     sent = _wait_until(
         lambda: Newsletter.objects.get(pk=newsletter.pk).status == NewsletterStatus.SENT,
         timeout=120,
@@ -195,7 +195,7 @@ def test_a_slow_smtp_server_with_two_workers_and_a_short_lease_sends_each_reader
 
 
 def test_a_worker_stopped_past_its_lease_sends_nothing_more_once_it_resumes(
-    worker_factory, sluggish_smtp_server, settings
+    worker_factory, sluggish_smtp_server, settings, coordinator
 ):
     """The first worker is stopped (SIGSTOP) with a message in flight; the sweeper hands its
     chunk to a second worker, and the first resumes while the second is sending. It must not
@@ -208,7 +208,7 @@ def test_a_worker_stopped_past_its_lease_sends_nothing_more_once_it_resumes(
     readers = _readers(30)
     workers = [worker_factory(sink, extra_env=LEASE_ENV) for _ in range(2)]
     newsletter = compose("A stalled worker")
-    services.newsletter_send_now(newsletter=newsletter)
+    services.newsletter_send_now(newsletter=newsletter, by=coordinator)
     assert _wait_until(lambda: len(sink.messages) >= 2, timeout=60), workers[0].log()[-3000:]
     [first] = [worker for worker in workers if "newsletter.tasks.send_chunk[" in worker.log()]
     [second] = [worker for worker in workers if worker is not first]

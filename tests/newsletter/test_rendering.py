@@ -9,7 +9,7 @@ import pytest
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
 from newsletter import rendering
-from newsletter.services.sending import ChunkMessages, build_bulk_message
+from newsletter.services.messages import ChunkMessages, build_bulk_message
 from tests.newsletter.helpers import compose
 
 pytestmark = pytest.mark.django_db

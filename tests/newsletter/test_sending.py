@@ -24,7 +24,7 @@ from newsletter.models import (
 )
 from newsletter.tokens import unsubscribe_token
 from tests.newsletter.conftest import ma, make_subscriber
-from tests.newsletter.helpers import compose, html_of, recipients, send_all
+from tests.newsletter.helpers import compose, composer, html_of, recipients, send_all
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +104,7 @@ def test_without_the_events_app_the_events_block_is_simply_left_out(bob, django_
 def test_a_test_send_goes_to_the_coordinator_only(bob, coordinator, django_capture_on_commit_callbacks):
     newsletter = compose()
     with django_capture_on_commit_callbacks(execute=True):
-        services.newsletter_send_test(newsletter=newsletter, to_user=coordinator)
+        services.newsletter_send_test(newsletter=newsletter, by=coordinator)
     assert recipients() == ["cora@example.org"]
     assert mail.outbox[0].subject == "[TEST] Spring update"
     assert "Hi Cora," in mail.outbox[0].body
@@ -113,9 +113,13 @@ def test_a_test_send_goes_to_the_coordinator_only(bob, coordinator, django_captu
     assert not Delivery.objects.exists()
 
 
-def test_a_scheduled_issue_waits_for_its_time_then_the_sweeper_sends_it(bob, django_capture_on_commit_callbacks):
+def test_a_scheduled_issue_waits_for_its_time_then_the_sweeper_sends_it(
+    bob, django_capture_on_commit_callbacks, coordinator
+):
     newsletter = compose()
-    services.newsletter_schedule(newsletter=newsletter, when=timezone.now() + timezone.timedelta(hours=2))
+    services.newsletter_schedule(
+        newsletter=newsletter, by=coordinator, when=timezone.now() + timezone.timedelta(hours=2)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.newsletter_sweep()
     assert mail.outbox == []
@@ -126,10 +130,12 @@ def test_a_scheduled_issue_waits_for_its_time_then_the_sweeper_sends_it(bob, dja
     assert newsletter.status == NewsletterStatus.SENT
 
 
-def test_scheduling_in_the_past_is_refused(bob):
+def test_scheduling_in_the_past_is_refused(bob, coordinator):
     newsletter = compose()
     with pytest.raises(services.NotAllowed):
-        services.newsletter_schedule(newsletter=newsletter, when=timezone.now() - timezone.timedelta(minutes=1))
+        services.newsletter_schedule(
+            newsletter=newsletter, by=coordinator, when=timezone.now() - timezone.timedelta(minutes=1)
+        )
     newsletter.refresh_from_db()
     assert newsletter.status == NewsletterStatus.DRAFT
 
@@ -137,7 +143,7 @@ def test_scheduling_in_the_past_is_refused(bob):
 def _prepared(newsletter, capture):
     """Start a send and write its rows, but keep its chunks from being handed to a worker."""
     with capture(execute=False):
-        services.newsletter_send_now(newsletter=newsletter)
+        services.newsletter_send_now(newsletter=newsletter, by=composer())
     with capture(execute=False):
         services.newsletter_prepare(newsletter_id=newsletter.pk)
     newsletter.refresh_from_db()
@@ -158,20 +164,20 @@ def test_delivery_rows_exist_for_every_recipient_before_anything_is_sent(
     assert Delivery.objects.filter(newsletter=newsletter).count() == 3
 
 
-def test_a_paused_send_sends_nothing_until_it_is_resumed(bob, carol, django_capture_on_commit_callbacks):
+def test_a_paused_send_sends_nothing_until_it_is_resumed(bob, carol, django_capture_on_commit_callbacks, coordinator):
     newsletter = _prepared(compose(), django_capture_on_commit_callbacks)
-    services.newsletter_pause(newsletter=newsletter)
+    services.newsletter_pause(newsletter=newsletter, by=coordinator)
     chunk = SendChunk.objects.get(newsletter=newsletter)
     assert services.chunk_send(chunk_id=chunk.pk) == 0
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
-        services.newsletter_resume(newsletter=newsletter)
+        services.newsletter_resume(newsletter=newsletter, by=coordinator)
     assert recipients() == ["bob@example.org", "carol@example.org"]
     newsletter.refresh_from_db()
     assert newsletter.status == NewsletterStatus.SENT
 
 
-def test_a_pause_takes_effect_in_the_middle_of_a_chunk(settings, django_capture_on_commit_callbacks):
+def test_a_pause_takes_effect_in_the_middle_of_a_chunk(settings, django_capture_on_commit_callbacks, coordinator):
     for n in range(60):
         make_subscriber(f"s{n:02}@example.org")
     newsletter = _prepared(compose(), django_capture_on_commit_callbacks)
@@ -180,7 +186,7 @@ def test_a_pause_takes_effect_in_the_middle_of_a_chunk(settings, django_capture_
         def send_messages(self, messages):
             sent = super().send_messages(messages)
             if len(mail.outbox) == 10:
-                services.newsletter_pause(newsletter=newsletter)
+                services.newsletter_pause(newsletter=newsletter, by=coordinator)
             return sent
 
     settings.EMAIL_BACKEND = f"{__name__}.PausingBackend"
@@ -193,16 +199,16 @@ def test_a_pause_takes_effect_in_the_middle_of_a_chunk(settings, django_capture_
     assert chunk.status == ChunkStatus.QUEUED
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
-        services.newsletter_resume(newsletter=newsletter)
+        services.newsletter_resume(newsletter=newsletter, by=coordinator)
     assert len(mail.outbox) == 60
     assert len(set(recipients())) == 60
 
 
 def test_a_cancelled_send_sends_nothing_more_and_reports_what_was_not_sent(
-    bob, carol, django_capture_on_commit_callbacks
+    bob, carol, django_capture_on_commit_callbacks, coordinator
 ):
     newsletter = _prepared(compose(), django_capture_on_commit_callbacks)
-    services.newsletter_cancel(newsletter=newsletter)
+    services.newsletter_cancel(newsletter=newsletter, by=coordinator)
     chunk = SendChunk.objects.get(newsletter=newsletter)
     assert services.chunk_send(chunk_id=chunk.pk) == 0
     with django_capture_on_commit_callbacks(execute=True):
@@ -211,7 +217,7 @@ def test_a_cancelled_send_sends_nothing_more_and_reports_what_was_not_sent(
     newsletter.refresh_from_db()
     assert newsletter.status == NewsletterStatus.CANCELLED
     with pytest.raises(services.NotAllowed):
-        services.newsletter_resume(newsletter=newsletter)
+        services.newsletter_resume(newsletter=newsletter, by=coordinator)
     from newsletter.selectors import report
 
     assert report(newsletter).not_sent == 2
@@ -353,7 +359,7 @@ def test_the_report_counts_unsubscribes_since_the_send(bob, carol, client, djang
 
 
 def test_the_database_rate_limiter_spaces_reservations_at_the_configured_rate(db):
-    from newsletter.ratelimit import BURST_SECONDS, DatabaseRateLimiter
+    from newsletter.send_rate import BURST_SECONDS, DatabaseRateLimiter
 
     limiter = DatabaseRateLimiter(10.0)
     assert limiter.reserve(10) == 0.0
@@ -366,7 +372,7 @@ def test_a_rate_limited_send_takes_as_long_as_the_rate_says(settings, django_cap
     import time
 
     settings.NEWSLETTER_RATE_PER_SECOND = 20.0
-    from newsletter.ratelimit import BURST_SECONDS
+    from newsletter.send_rate import BURST_SECONDS
 
     for n in range(24):
         make_subscriber(f"r{n:02}@example.org")
@@ -381,7 +387,7 @@ def test_a_rate_limited_send_takes_as_long_as_the_rate_says(settings, django_cap
 
 @pytest.mark.realstack
 def test_the_redis_rate_limiter_is_shared_by_every_process(db):
-    from newsletter.ratelimit import BUCKET, BURST_SECONDS, RedisRateLimiter
+    from newsletter.send_rate import BUCKET, BURST_SECONDS, RedisRateLimiter
     from tests.realstack import redis_url
 
     url = redis_url()  # skipped without Redis on a laptop, a failure under CI
@@ -490,10 +496,9 @@ def test_a_stale_token_sends_nothing(bob, carol, django_capture_on_commit_callba
     _, second_token = chunks._claim(chunk.pk)
     assert second_token == first_token + 1
     factory = chunks.ChunkMessages(chunks.rendering.render_issue(newsletter), newsletter.pk, None)
-    factory.chunk_id, factory.token = chunk.pk, first_token
     delivery = Delivery.objects.select_related("subscriber").get(subscriber=bob)
     with pytest.raises(chunks.LeaseLost):
-        chunks._send_one(factory, newsletter, delivery, {}, None)
+        chunks._send_one(factory, chunks.Claim(chunk.pk, first_token), newsletter, delivery, {}, None)
     assert mail.outbox == []
     assert Delivery.objects.get(subscriber=bob).status == DeliveryStatus.PENDING
     assert not chunks._renew(chunk.pk, first_token) and chunks._renew(chunk.pk, second_token)
@@ -555,11 +560,13 @@ def test_a_subject_with_a_line_break_or_control_character_is_refused_before_anyt
     newsletter.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(services.NotSendable, match="line break"):
-            services.newsletter_send_now(newsletter=newsletter)
+            services.newsletter_send_now(newsletter=newsletter, by=coordinator)
         with pytest.raises(services.NotSendable, match="line break"):
-            services.newsletter_send_test(newsletter=newsletter, to_user=coordinator)
+            services.newsletter_send_test(newsletter=newsletter, by=coordinator)
         with pytest.raises(services.NotSendable, match="line break"):
-            services.newsletter_schedule(newsletter=newsletter, when=timezone.now() + timezone.timedelta(hours=1))
+            services.newsletter_schedule(
+                newsletter=newsletter, by=coordinator, when=timezone.now() + timezone.timedelta(hours=1)
+            )
     newsletter.refresh_from_db()
     assert newsletter.status == NewsletterStatus.DRAFT
     assert mail.outbox == [] and not OutboundEmail.objects.exists()
@@ -605,10 +612,12 @@ def test_a_render_error_is_permanent_and_fails_the_send(bob, monkeypatch, django
 
 
 def test_a_scheduled_issue_whose_subject_cannot_be_sent_fails_visibly_at_its_time(
-    bob, django_capture_on_commit_callbacks
+    bob, django_capture_on_commit_callbacks, coordinator
 ):
     newsletter = compose()
-    services.newsletter_schedule(newsletter=newsletter, when=timezone.now() + timezone.timedelta(minutes=5))
+    services.newsletter_schedule(
+        newsletter=newsletter, by=coordinator, when=timezone.now() + timezone.timedelta(minutes=5)
+    )
     Newsletter.objects.filter(pk=newsletter.pk).update(subject="Broken\nsubject")
     with django_capture_on_commit_callbacks(execute=True):
         services.newsletter_sweep(now=timezone.now() + timezone.timedelta(minutes=10))
@@ -621,7 +630,7 @@ class DownBackend(LocmemBackend):
 
 
 def test_a_chunk_that_keeps_failing_fails_the_send_after_a_bounded_number_of_tries(
-    bob, settings, django_capture_on_commit_callbacks
+    bob, settings, django_capture_on_commit_callbacks, coordinator
 ):
     settings.EMAIL_BACKEND = f"{__name__}.DownBackend"
     settings.NEWSLETTER_CHUNK_MAX_FAILURES = 3
@@ -639,7 +648,7 @@ def test_a_chunk_that_keeps_failing_fails_the_send_after_a_bounded_number_of_tri
     # Once the server is back, the coordinator tries again, and it goes out.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
-        services.newsletter_resume(newsletter=newsletter)
+        services.newsletter_resume(newsletter=newsletter, by=coordinator)
     newsletter.refresh_from_db()
     assert newsletter.status == NewsletterStatus.SENT and newsletter.failure_reason == ""
     assert recipients() == ["bob@example.org"]

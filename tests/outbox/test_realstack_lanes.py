@@ -71,7 +71,7 @@ def _wait_until(predicate, timeout: float) -> bool:
 
 
 def test_a_reminder_and_a_password_reset_arrive_within_seconds_while_a_large_send_is_in_progress(
-    worker_factory, sluggish_smtp_server, client, activist
+    worker_factory, sluggish_smtp_server, client, activist, coordinator
 ):
     sink = sluggish_smtp_server
     _readers(READERS)
@@ -80,7 +80,7 @@ def test_a_reminder_and_a_password_reset_arrive_within_seconds_while_a_large_sen
     worker_factory(sink, extra_env=WORKER_ENV, queues=("celery",))
     bulk = worker_factory(sink, extra_env=WORKER_ENV, queues=("bulk",))
     newsletter = compose("A large send")
-    services.newsletter_send_now(newsletter=newsletter)
+    services.newsletter_send_now(newsletter=newsletter, by=coordinator)
     assert _wait_until(lambda: _bulk_received(sink) >= 20, timeout=60), bulk.log()[-3000:]
 
     queued = time.monotonic()

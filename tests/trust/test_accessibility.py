@@ -134,7 +134,7 @@ def whole_site(lowell_group, organizer, activist, coordinator, team, django_capt
         body_markdown="Hello **everyone**. Read [our plan](https://example.org).", include_events=False,
     )  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
-        newsletter_services.newsletter_send_now(newsletter=issue)
+        newsletter_services.newsletter_send_now(newsletter=issue, by=coordinator)
     issue.refresh_from_db()
     draft = newsletter_services.newsletter_save(
         by=coordinator, subject="Draft", preheader="", audience_all=True, districts=[], body_markdown="Draft *text*.",

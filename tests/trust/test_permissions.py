@@ -473,7 +473,7 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         include_events=False,
     )
     with capture(execute=True):
-        newsletter_services.newsletter_send_now(newsletter=issue)
+        newsletter_services.newsletter_send_now(newsletter=issue, by=coordinator)
     issue.refresh_from_db()
 
     interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.MINUTES)

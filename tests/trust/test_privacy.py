@@ -69,7 +69,7 @@ def alices_world(client, activist, olga, coordinator, django_capture_on_commit_c
         == 302
     )
     with django_capture_on_commit_callbacks(execute=True):
-        newsletter_services.newsletter_send_now(newsletter=compose("Spring"))
+        newsletter_services.newsletter_send_now(newsletter=compose("Spring"), by=coordinator)
     LogEntry.objects.log_actions(
         user_id=coordinator.pk, queryset=[activist], action_flag=CHANGE, change_message="Changed home town."
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -17,6 +19,9 @@ from events import services as event_services
 from events.models import Rsvp, RsvpStatus
 from groups import services as group_services
 from groups.models import Group, GroupStatus, Membership
+from newsletter import services as newsletter_services
+from newsletter.models import Newsletter, NewsletterStatus
+from outbox.models import OutboundEmail
 
 
 @pytest.fixture
@@ -97,3 +102,58 @@ def test_an_outsider_cannot_create_or_change_a_groups_event(lowell_group, activi
         event_services.event_update(event=event, by=activist, title="Hijacked")
     event.refresh_from_db()
     assert event.title == "Canvass"
+
+
+# --- the newsletter: every write a coordinator makes checks its actor -------------------------
+
+ISSUE = {"preheader": "", "body_markdown": "Hello.", "audience_all": True, "districts": [], "include_events": False}
+SOON = timezone.timedelta(hours=2)
+
+# (name, the issue's status before, the call): each changes the issue, or sends mail, if allowed.
+NEWSLETTER_WRITES = [
+    ("compose", None, lambda issue, by: newsletter_services.newsletter_save(by=by, subject="New", **ISSUE)),
+    ("edit", NewsletterStatus.DRAFT,
+     lambda issue, by: newsletter_services.newsletter_save(newsletter=issue, by=by, subject="Changed", **ISSUE)),
+    ("send a test copy", NewsletterStatus.DRAFT,
+     lambda issue, by: newsletter_services.newsletter_send_test(newsletter=issue, by=by)),
+    ("schedule", NewsletterStatus.DRAFT,
+     lambda issue, by: newsletter_services.newsletter_schedule(newsletter=issue, by=by, when=timezone.now() + SOON)),
+    ("unschedule", NewsletterStatus.SCHEDULED,
+     lambda issue, by: newsletter_services.newsletter_unschedule(newsletter=issue, by=by)),
+    ("send now", NewsletterStatus.DRAFT,
+     lambda issue, by: newsletter_services.newsletter_send_now(newsletter=issue, by=by)),
+    ("pause", NewsletterStatus.SENDING,
+     lambda issue, by: newsletter_services.newsletter_pause(newsletter=issue, by=by)),
+    ("resume", NewsletterStatus.PAUSED,
+     lambda issue, by: newsletter_services.newsletter_resume(newsletter=issue, by=by)),
+    ("cancel", NewsletterStatus.SCHEDULED,
+     lambda issue, by: newsletter_services.newsletter_cancel(newsletter=issue, by=by)),
+]  # fmt: skip
+
+
+# A visitor's request, and a caller (a script, a task) that names nobody.
+WITHOUT_AN_ACCOUNT = {"anonymous": AnonymousUser, "nobody": lambda: None}
+
+
+def _issue_snapshot() -> list[tuple]:
+    return list(Newsletter.objects.order_by("pk").values_list("pk", "subject", "status", "scheduled_at", "prepared"))
+
+
+@pytest.mark.parametrize(("name", "status", "write"), NEWSLETTER_WRITES, ids=[w[0] for w in NEWSLETTER_WRITES])
+@pytest.mark.parametrize("who", ["activist", "rep_ma3", "organizer", "anonymous", "nobody"])
+def test_only_a_coordinator_composes_and_sends_the_newsletter(
+    request, name, status, write, who, coordinator, django_capture_on_commit_callbacks
+):
+    issue = newsletter_services.newsletter_save(by=coordinator, subject="Spring", **ISSUE)
+    if status is not None:
+        Newsletter.objects.filter(pk=issue.pk).update(status=status, scheduled_at=timezone.now() + SOON)
+        issue.refresh_from_db()
+    outsider = WITHOUT_AN_ACCOUNT[who]() if who in WITHOUT_AN_ACCOUNT else request.getfixturevalue(who)
+    before = _issue_snapshot()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(PermissionDenied):
+        write(issue, outsider)
+    assert _issue_snapshot() == before
+    assert not OutboundEmail.objects.exists() and mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        write(issue, coordinator)  # control: a coordinator gets through
+    assert _issue_snapshot() != before or OutboundEmail.objects.filter(to=coordinator.email).exists()

@@ -384,7 +384,7 @@ def test_a_reminder_of_an_old_event_with_line_breaks_in_its_title_is_delivered(
 
 def test_an_old_newsletter_with_a_line_break_in_its_subject_still_builds_one_subject_line(coordinator):
     from newsletter import rendering
-    from newsletter.services.sending import build_bulk_message
+    from newsletter.services.messages import build_bulk_message
 
     issue = Newsletter.objects.create(subject="Hi", slug="old-issue", body_markdown="Body.", created_by=coordinator)
     Newsletter.objects.filter(pk=issue.pk).update(subject="Hi\r\nBcc: victim@example.org")
