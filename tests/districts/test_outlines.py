@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,21 @@ def test_each_outline_holds_its_own_towns_and_no_other_districts(number, towns):
     others = [row["town"] for row in TOWN_ROWS if f"MA-{number}" not in row["districts"].split(";")]
     inside = [town for town in others if _polygon_index(feature, *CENTROID[town]) is not None]
     assert inside == [], f"MA-{number}'s outline holds towns of other districts"
+
+
+def test_the_maps_state_box_holds_every_outline_and_little_else():
+    # static/js/map-base.js fits every statewide map to this box before any outline has arrived.
+    source = (ROOT / "static" / "js" / "map-base.js").read_text()
+    match = re.search(r"STATE_BOUNDS = \[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", source)
+    assert match, "no STATE_BOUNDS in map-base.js"
+    south, west, north, east = map(float, match.groups())
+    points = [
+        position for number in range(1, 10) for rings in _polygons(_load(number)) for ring in rings for position in ring
+    ]
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    assert west <= min(lons) and max(lons) <= east and south <= min(lats) and max(lats) <= north
+    assert min(lons) - west < 0.05 and east - max(lons) < 0.05 and min(lats) - south < 0.05 and north - max(lats) < 0.05
+    # The corners named in the issue: Pittsfield in the west, Provincetown and Nantucket in the east.
+    for town in ("Pittsfield", "Provincetown", "Nantucket"):
+        lon, lat = CENTROID[town]
+        assert west < lon < east and south < lat < north
