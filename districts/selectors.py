@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -120,16 +121,14 @@ class DistrictTowns:
         return sorted({entry.town.county for entry in self.towns})
 
 
-def towns_by_district(districts) -> dict[int, DistrictTowns]:
+def towns_by_district(districts: Iterable[District]) -> dict[int, DistrictTowns]:
     """District pk -> its towns in name order, in one query for any number of districts."""
-    districts = list(districts)
-    grouped: dict[int, list[DistrictTown]] = {district.pk: [] for district in districts}
-    memberships = (
-        TownDistrict.objects.filter(district__in=districts).select_related("town").order_by("town__name", "pk")
-    )
+    chosen = list(districts)
+    grouped: dict[int, list[DistrictTown]] = {district.pk: [] for district in chosen}
+    memberships = TownDistrict.objects.filter(district__in=chosen).select_related("town").order_by("town__name", "pk")
     for membership in memberships:
         grouped[membership.district_id].append(DistrictTown(membership.town, membership.town.is_split))
-    return {district.pk: DistrictTowns(district, grouped[district.pk]) for district in districts}
+    return {district.pk: DistrictTowns(district, grouped[district.pk]) for district in chosen}
 
 
 def district_towns(district: District) -> list[DistrictTown]:
