@@ -112,12 +112,9 @@ def load_ma_data(data_dir: Path = DATA_DIR) -> LoadReport:
         primary = sorted(
             (t for t in towns.values() if t.primary_district_id == district.pk), key=lambda t: -t.population
         )
-        counties = sorted({t.county for t in primary})
         district.major_towns = ", ".join(t.name for t in primary[:5])
-        district.description = (
-            f"{REGIONS[number]} {len(primary)} cities and towns in {', '.join(counties)} "
-            f"{'county' if len(counties) == 1 else 'counties'}."
-        )
+        # No count here: the pages count the towns from the one list (districts.selectors.towns_by_district).
+        district.description = REGIONS[number]
         district.save(update_fields=["major_towns", "description"])
 
     alias_pairs: set[tuple[str, int]] = {(postal, towns[official].pk) for postal, official in POSTAL_NAMES.items()}

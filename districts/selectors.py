@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.utils.text import slugify
 
-from districts.models import BoardSeat, District, Town, TownAlias, ZipCode
+from districts.models import BoardSeat, District, Town, TownAlias, TownDistrict, ZipCode
 
 ZIP_RE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 STATE_SUFFIX_RE = re.compile(r",?\s*(ma|mass|massachusetts)\.?$", re.IGNORECASE)
@@ -86,3 +87,49 @@ def suggest_places(text: str, limit: int = 5) -> list[str]:
 
 def district_board(district: District) -> list[BoardSeat]:
     return list(district.board_seats.current().select_related("user"))
+
+
+@dataclass(frozen=True)
+class DistrictTown:
+    """A town in a district's list; ``partly`` when the town is split and the district holds part of it."""
+
+    town: Town
+    partly: bool
+
+
+@dataclass(frozen=True)
+class DistrictTowns:
+    """The cities and towns of one district: every town it touches, split towns included.
+
+    The one rule for every count and list a page shows: a town partly in a district is in its
+    list (marked as partly), so the count is always the length of the list.
+    """
+
+    district: District
+    towns: list[DistrictTown]
+
+    @property
+    def count(self) -> int:
+        return len(self.towns)
+
+    @property
+    def partly_count(self) -> int:
+        return sum(entry.partly for entry in self.towns)
+
+    @property
+    def counties(self) -> list[str]:
+        return sorted({entry.town.county for entry in self.towns})
+
+
+def towns_by_district(districts: Iterable[District]) -> dict[int, DistrictTowns]:
+    """District pk -> its towns in name order, in one query for any number of districts."""
+    chosen = list(districts)
+    grouped: dict[int, list[DistrictTown]] = {district.pk: [] for district in chosen}
+    memberships = TownDistrict.objects.filter(district__in=chosen).select_related("town").order_by("town__name", "pk")
+    for membership in memberships:
+        grouped[membership.district_id].append(DistrictTown(membership.town, membership.town.is_split))
+    return {district.pk: DistrictTowns(district, grouped[district.pk]) for district in chosen}
+
+
+def district_towns(district: District) -> list[DistrictTown]:
+    return towns_by_district([district])[district.pk].towns

@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, render
 
 from districts.forms import PlaceForm
 from districts.models import District
-from districts.selectors import district_board, place_lookup
+from districts.selectors import district_board, place_lookup, towns_by_district
 from imc import registry
 from imc.pagecache import public_page
 
@@ -20,17 +20,18 @@ def find(request: HttpRequest) -> HttpResponse:
 
 @public_page
 def district_list(request: HttpRequest) -> HttpResponse:
-    districts = District.objects.all()
-    return render(request, "districts/district_list.html", {"districts": districts})
+    districts = list(District.objects.all())
+    towns = towns_by_district(districts)
+    rows = [(district, towns[district.pk]) for district in districts]
+    return render(request, "districts/district_list.html", {"districts": districts, "rows": rows})
 
 
 @public_page
 def district_detail(request: HttpRequest, slug: str) -> HttpResponse:
     district = get_object_or_404(District, slug=slug)
-    towns = district.towns.order_by("name").prefetch_related("memberships__district")
     context = {
         "district": district,
-        "towns": towns,
+        "towns": towns_by_district([district])[district.pk],
         "board": district_board(district),
         "panels": registry.panels(registry.Kind.DISTRICT_PANEL, request, district),
     }

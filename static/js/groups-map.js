@@ -4,10 +4,14 @@
 (function () {
   var el = document.getElementById("groups-map");
   if (!el || !el.dataset.markersUrl || !window.IMCMap) return;
+  // The first view is the whole state (or the one district the filters name), the same on every
+  // load; the markers never move it, whichever arrives first.
   var map = IMCMap.create(el);
+  var only = Boolean(el.dataset.only);
   IMCMap.districts(el).forEach(function (n) {
     IMCMap.outline(el, n, { style: { weight: 1, fillOpacity: 0.08 }, interactive: false }, function (layer) {
       layer.addTo(map);
+      if (only) map.fitTo(layer.getBounds());
     });
   });
 
@@ -50,14 +54,11 @@
       return r.json();
     })
     .then(function (data) {
-      var bounds = L.latLngBounds([]);
       data.towns.forEach(function (t) {
         L.circleMarker([t.lat, t.lon], { radius: radius(t.count), color: "#bc4749", fillOpacity: 0.7, weight: 1 })
           .bindPopup(popup(t))
           .addTo(map);
-        bounds.extend([t.lat, t.lon]);
       });
-      if (data.towns.length) map.fitBounds(bounds.pad(0.3), { maxZoom: 11 });
     })
     .catch(function () {
       // The markers are extra: the outlines and the list stay.

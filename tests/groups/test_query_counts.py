@@ -28,7 +28,7 @@ PINNED = {
     "/groups/?town=Lowell&q=climate&district=ma-3&stale=1": 9,
     "/groups/?page=2": 5,
     # the district's and the place's own queries, plus the groups and events panels
-    "/districts/ma-7/": 10,
+    "/districts/ma-7/": 8,
     "/find/?q=01852": 9,
 }
 
