@@ -22,6 +22,7 @@ from groups.models import Group
 from imc import links
 from tests import factories
 from tests.events.conftest import make_event
+from tests.foundation.test_settings import setup
 from tests.newsletter.helpers import compose, send_all
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +146,15 @@ def test_the_private_feed_address_to_paste_into_a_calendar_app_is_on_site_url(po
     page = client.get("/accounts/profile/").content.decode()
     assert f"{SITE}/events/feed/{token}.ics" in page
     assert f"http://testserver/events/feed/{token}.ics" not in page
+
+
+@pytest.mark.parametrize("value", ["portal.test", "ftp://portal.test", "https://portal.test/portal", "https://"])
+def test_a_site_url_that_is_not_an_origin_stops_the_start(value):
+    result = setup(SITE_URL=value)
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: SITE_URL={value.rstrip('/')!r} is not an origin" in result.stderr
+
+
+def test_a_site_url_with_a_port_and_a_trailing_slash_starts():
+    result = setup(SITE_URL="http://portal.test:8123/")
+    assert result.returncode == 0, result.stderr
