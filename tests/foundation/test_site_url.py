@@ -117,6 +117,8 @@ def test_allauths_confirmation_mail_points_at_site_url(portal_test, client, djan
         )
     (message,) = mail.outbox
     assert f"{SITE}/accounts/confirm-email/" in message.body
+    parsed = message_from_bytes(message.message().as_bytes())  # through the outbox like any other
+    assert parsed["Message-ID"].endswith("@portal.test>") and parsed["Auto-Submitted"] == "auto-generated"
     assert "portal.test:8123" in message.body.split("Thank you for using")[-1]  # allauth names the site
     assert LIVE not in message.body
     assert_only_portal_test(message.body)
