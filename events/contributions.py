@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString
 from events import demo, selectors, services
 from events.models import Event, EventSeries, MemberCalendar, Rsvp
 from groups.policy import is_organizer
+from imc.links import absolute
 from imc.registry import Kind, contributes, register
 
 NEAR_MILES = 25
@@ -87,7 +88,8 @@ def profile_panel(request: HttpRequest) -> SafeString | str:
     feed = MemberCalendar.objects.filter(user=request.user).first()
     context = {
         "rsvps": selectors.my_rsvps(request.user),
-        "feed_url": request.build_absolute_uri(feed.get_absolute_url()) if feed else "",
+        # The address to paste into a calendar app: on SITE_URL, like every absolute address.
+        "feed_url": absolute(feed.get_absolute_url()) if feed else "",
     }
     return render_to_string("events/panels/my_events.html", context, request=request)
 

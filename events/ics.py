@@ -7,13 +7,22 @@ subscribers' calendars drop them instead of keeping a ghost.
 The writer never fails on what a row holds: rows saved before the single-line rule may carry
 line breaks or control characters in a title or a place, and RFC 5545 allows neither raw in a
 content line (nor any control character but tab in a TEXT value). Every text goes through
-``imc.validators``' cleaners first, and icalendar then escapes and folds what is left.
+``imc.validators``' cleaners first, and icalendar then escapes (commas, semicolons, backslashes,
+newlines) and folds what is left.
+
+Every time is written in UTC (``...Z``), by ``_utc``, in every calendar this module writes: the
+feeds, one event's file and the mails' attachments alike. A time with ``TZID=America/New_York``
+would need a VTIMEZONE in the same calendar (RFC 5545 §3.2.19); without one calendar apps read
+it as floating. A datetime from the database is already UTC, but one a form hands the change
+mail is in Massachusetts time. ``X-WR-TIMEZONE`` stays: it tells apps which zone to show.
+
+Every address is absolute from SITE_URL (``imc.links.absolute``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -22,20 +31,27 @@ from icalendar import Calendar, vText
 from icalendar import Event as VEvent
 
 from events.models import Event, EventStatus
+from imc.links import absolute
 from imc.validators import multi_line, single_line
 
 PRODID = "-//Indivisible Mass Coalition//Events//EN"
 
 
+def _utc(moment: datetime) -> datetime:
+    """The one way a time enters a calendar: in UTC, written ``YYYYMMDDTHHMMSSZ``."""
+    return moment.astimezone(UTC)
+
+
 def _vevent(event: Event, *, include_join_url: bool = False) -> VEvent:
-    url = single_line(settings.SITE_URL + event.get_absolute_url())
+    url = single_line(absolute(event.get_absolute_url()))
+    changed = _utc(event.updated_at or timezone.now())
     entry = VEvent()
     entry.add("uid", event.uid)
-    entry.add("dtstamp", event.updated_at or timezone.now())
-    entry.add("last-modified", event.updated_at or timezone.now())
+    entry.add("dtstamp", changed)
+    entry.add("last-modified", changed)
     entry.add("sequence", event.sequence)
-    entry.add("dtstart", event.starts_at)
-    entry.add("dtend", event.ends_at)
+    entry.add("dtstart", _utc(event.starts_at))
+    entry.add("dtend", _utc(event.ends_at))
     entry.add("summary", single_line(event.title))
     entry.add("url", url)
     description = f"Hosted by {single_line(event.host_name)}.\n{url}"
@@ -71,12 +87,12 @@ def event_ics(event: Event, *, include_join_url: bool = False) -> bytes:
 
 def google_calendar_url(event: Event) -> str:
 
-    dates = f"{event.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}/{event.ends_at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    dates = f"{_utc(event.starts_at):%Y%m%dT%H%M%SZ}/{_utc(event.ends_at):%Y%m%dT%H%M%SZ}"
     query = {
         "action": "TEMPLATE",
         "text": event.title,
         "dates": dates,
-        "details": settings.SITE_URL + event.get_absolute_url(),
+        "details": absolute(event.get_absolute_url()),
         "location": event.location_text,
         "ctz": settings.TIME_ZONE,
     }
@@ -90,7 +106,7 @@ def outlook_calendar_url(event: Event) -> str:
         "subject": event.title,
         "startdt": event.starts_at.isoformat(),
         "enddt": event.ends_at.isoformat(),
-        "body": settings.SITE_URL + event.get_absolute_url(),
+        "body": absolute(event.get_absolute_url()),
         "location": event.location_text,
     }
     return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)

@@ -33,6 +33,8 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path
 
+from imc import links
+
 BIGGEST_ID = 2**63 - 1
 
 
@@ -145,4 +147,5 @@ class PortalAdminSite(admin.AdminSite):
         if obj is None or not model_admin.may_view_on_site(request, obj):
             return None
         view_on_site = model_admin.view_on_site
-        return view_on_site(obj) if callable(view_on_site) else obj.get_absolute_url()
+        # The page's address comes from SITE_URL, the one source of absolute addresses (imc.links).
+        return links.absolute(view_on_site(obj) if callable(view_on_site) else obj.get_absolute_url())

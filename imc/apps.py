@@ -1,9 +1,10 @@
 """The ground floor's app: the URL converters, the registry's discovery, page-cache invalidation
-for the models the apps name (``Kind.PUBLIC_MODELS``), and the portal's admin site."""
+for the models the apps name (``Kind.PUBLIC_MODELS``), the Site row kept to SITE_URL on every
+migrate (``imc.links.site_sync``), and the portal's admin site."""
 
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 
 def _row_changed(sender, update_fields=None, **kwargs) -> None:
@@ -25,9 +26,15 @@ class ImcConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         from imc.converters import TokenConverter
+        from imc.links import site_sync_after_migrate
         from imc.registry import Kind, contributions
 
         register_converter(TokenConverter, "token")
+        # After the sites app's own post_migrate (it creates example.com in a new database):
+        # imc has no models, so no post_migrate is sent for it.
+        post_migrate.connect(
+            site_sync_after_migrate, sender=self.apps.get_app_config("sites"), dispatch_uid="imc-site-sync"
+        )
         # Every installed app's contributions.py registers what it gives the shared pages and
         # duties (imc.registry); the apps are all loaded by now.
         autodiscover_modules("contributions")

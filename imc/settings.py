@@ -9,6 +9,7 @@ default: SQLite, Celery tasks run eagerly in-process, mail printed to the consol
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -25,8 +26,15 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when DEBUG is off (comma separated).")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# The public address of the site, used in emails and feeds where no request is at hand.
+# The public address of the site: the one source of every absolute address (emails, feeds,
+# calendars, allauth's mail, the admin's "View on site", the Site row): see imc.links.
 SITE_URL = (env_str("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in {"http", "https"} or not _site.hostname or _site.path or _site.query or _site.fragment:
+    raise ImproperlyConfigured(
+        f"SITE_URL={SITE_URL!r} is not an origin: give scheme and host (and port), no path, "
+        "e.g. https://portal.example.org."
+    )
 SITE_NAME = "Indivisible Mass Coalition"
 COALITION_POSTAL_ADDRESS = env_str(
     "COALITION_POSTAL_ADDRESS", "Indivisible Mass Coalition, P.O. Box 0000, Boston, MA 02101"

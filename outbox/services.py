@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from imc.broker import publish
+from imc.links import site_hostname
 from imc.validators import single_line
 from outbox.classify import classify_exception, retry_policy
 from outbox.models import EmailStatus, OutboundEmail
@@ -31,12 +32,15 @@ logger = logging.getLogger(__name__)
 
 
 def render_email(template_prefix: str, context: dict) -> tuple[str, str, str]:
-    """Render the subject / text / HTML trio ``<prefix>_subject.txt``, ``.txt``, ``.html``."""
+    """Render the subject / text / HTML trio ``<prefix>_subject.txt``, ``.txt``, ``.html``.
+
+    An HTML part extends ``outbox/email_base.html``, which makes it a whole document titled by
+    the subject (``mail_subject``)."""
     context = {"SITE_URL": settings.SITE_URL, "SITE_NAME": settings.SITE_NAME, **context}
     subject = " ".join(render_to_string(f"{template_prefix}_subject.txt", context).split())
     text = render_to_string(f"{template_prefix}.txt", context)
     try:
-        html: str = render_to_string(f"{template_prefix}.html", context)
+        html: str = render_to_string(f"{template_prefix}.html", {"mail_subject": subject, **context})
     except Exception:  # noqa: BLE001 - an HTML part is optional
         html = ""
     return subject, text, html
@@ -98,6 +102,13 @@ def _dispatch(email_id: int) -> None:
     publish(send, email_id)
 
 
+def message_id(email: OutboundEmail) -> str:
+    """The row's Message-ID, in SITE_URL's domain (Django's default names the machine, here
+    ``localhost``). The same on every attempt: a message sent again after a worker died (the
+    sweeper's trade-off) is recognisably the same message to the receiving side."""
+    return f"<outbox.{email.pk}.{email.created_at:%Y%m%d%H%M%S%f}@{site_hostname()}>"
+
+
 def build_message(email: OutboundEmail, connection=None) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         # The header boundary: whatever a flow rendered, a subject is one line (imc.validators).
@@ -106,7 +117,13 @@ def build_message(email: OutboundEmail, connection=None) -> EmailMultiAlternativ
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
         reply_to=[email.reply_to] if email.reply_to else None,
-        headers={"X-IMC-Email-Id": str(email.pk), **email.headers},
+        headers={
+            "Message-ID": message_id(email),
+            # RFC 3834: written by the portal, not a person, so no vacation reply is owed to it.
+            "Auto-Submitted": "auto-generated",
+            "X-IMC-Email-Id": str(email.pk),
+            **email.headers,
+        },
         connection=connection,
     )
     if email.body_html:

@@ -153,17 +153,14 @@ def _geography(request):
 def restore_reference_data() -> None:
     """What migrations and the loader put in every database, back if a test deleted it."""
     from django.contrib.auth.models import Group
-    from django.contrib.sites.models import Site
 
     from districts.loader import load_ma_data
+    from imc.links import site_sync
 
     load_ma_data()
     for role in Role:
         Group.objects.get_or_create(name=role.value)
-    Site.objects.update_or_create(
-        pk=1, defaults={"domain": "indivisiblemass.org", "name": "Indivisible Mass Coalition"}
-    )
-    Site.objects.clear_cache()
+    site_sync()
 
 
 @pytest.fixture

@@ -1,15 +1,24 @@
-"""Calendar feeds parsed back with the icalendar package: valid, stable UID, rising SEQUENCE."""
+"""Calendar feeds parsed back with the icalendar package (valid, stable UID, rising SEQUENCE), and
+every kind of calendar the portal writes (feeds, one event, the mails' attachments) read by vobject,
+a parser other than the writer: times in UTC, TEXT values escaped."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+import vobject
+from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
 
 from events import services
 from events.models import EventStatus, MemberCalendar
+from events.reminders import reminders_tick
+from groups.models import Group
 from tests.events.conftest import make_event
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +101,106 @@ def test_google_and_outlook_links_carry_the_time_in_utc_and_local(client):
     assert "calendar.google.com/calendar/render?action=TEMPLATE&amp;text=Phone+bank" in page
     assert f"{start.astimezone(UTC):%Y%m%dT%H%M%SZ}" in page
     assert "outlook.live.com/calendar/0/deeplink/compose" in page
+
+
+# --- Every calendar the portal writes, read by a parser other than the writer's (vobject) -----------
+
+TRICKY = 'Rally, march; then\\ "talk"'
+TRICKY_PLACE = "City Hall; Room 2, floor 3 \\ back door"
+TRICKY_TEXT = "Bring signs; water, snacks.\nC:\\path is not a path\n\nSee you"
+
+
+def _unfolded(ics: str) -> list[str]:
+    return ics.replace("\r\n ", "").replace("\r\n\t", "").split("\r\n")
+
+
+def _assert_times_are_utc_or_zoned(ics: str) -> None:
+    """RFC 5545 §3.2.19: a TZID must name a VTIMEZONE of the same calendar; otherwise write UTC."""
+    lines = _unfolded(ics)
+    zones = {line.split(":", 1)[1] for line in lines if line.startswith("TZID:")}
+    times = [line for line in lines if re.match(r"(DTSTART|DTEND|DTSTAMP|LAST-MODIFIED)[;:]", line)]
+    assert any(line.startswith("DTSTART") for line in times), "control: the calendar has events"
+    for line in times:
+        name, _, value = line.partition(":")
+        tzid = re.search(r";TZID=([^;:]+)", name)
+        if tzid:
+            assert tzid.group(1) in zones, f"{line!r}: no VTIMEZONE {tzid.group(1)}"
+        else:
+            assert value.endswith("Z"), f"{line!r}: a floating time"
+
+
+def _read(ics: bytes | str) -> vobject.base.Component:
+    text = ics.decode() if isinstance(ics, bytes) else ics
+    _assert_times_are_utc_or_zoned(text)
+    calendar = vobject.readOne(text, validate=True)
+    assert calendar.version.value == "2.0" and calendar.prodid.value
+    for entry in calendar.vevent_list:
+        assert entry.dtstart.value.utcoffset() is not None and entry.dtend.value > entry.dtstart.value
+    return calendar
+
+
+def _events_by_uid(calendar) -> dict[str, object]:
+    return {entry.uid.value: entry for entry in calendar.vevent_list}
+
+
+@pytest.fixture
+def tricky_event(lowell_group, members):
+    Group.objects.filter(pk=lowell_group.pk).update(name=TRICKY)
+    event = make_event(host_group=lowell_group, title=TRICKY, venue=TRICKY_PLACE, description=TRICKY_TEXT)
+    services.rsvp_create(event=event, user=members[0])
+    return event
+
+
+def _attachment(message) -> str:
+    ((_filename, content, mimetype),) = message.attachments
+    assert mimetype == "text/calendar"
+    return content
+
+
+def test_every_public_and_private_calendar_parses_with_utc_times_and_escaped_text(client, tricky_event, members):
+    event, group = tricky_event, tricky_event.host_group
+    token = services.member_calendar_ensure(user=members[0]).token
+    calendars = {
+        "event": f"/events/{event.slug}/event.ics",
+        "all": "/events/calendar.ics",
+        "group": f"/groups/{group.slug}/calendar.ics",
+        "district": f"/districts/{event.district.slug}/calendar.ics",
+        "private": f"/events/feed/{token}.ics",
+    }
+    for kind, path in calendars.items():
+        response = client.get(path)
+        assert response.status_code == 200, kind
+        calendar = _read(response.content)
+        entry = _events_by_uid(calendar)[event.uid]
+        assert entry.summary.value == TRICKY, kind
+        assert TRICKY_PLACE in entry.location.value, kind
+        assert entry.description.value.endswith(TRICKY_TEXT), kind
+        assert entry.dtstart.value == event.starts_at and entry.dtend.value == event.ends_at, kind
+    group_calendar = _read(client.get(calendars["group"]).content)
+    assert group_calendar.x_wr_calname.value == f"{TRICKY} events"  # commas, semicolons, backslash kept
+    assert _read(client.get(calendars["event"]).content).x_wr_calname.value == TRICKY
+
+
+def test_the_change_cancel_and_reminder_mails_carry_calendars_in_utc(
+    tricky_event, coordinator, members, django_capture_on_commit_callbacks
+):
+    event = tricky_event
+    mail.outbox.clear()
+    # A form hands the service Massachusetts time: the change mail's calendar must still say UTC.
+    later = (event.starts_at + timedelta(days=1)).astimezone(ZoneInfo("America/New_York"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_update(event=event, by=coordinator, starts_at=later, ends_at=later + timedelta(hours=2))
+    changed = _read(_attachment(mail.outbox[-1]))
+    entry = _events_by_uid(changed)[event.uid]
+    assert entry.dtstart.value == later and entry.summary.value == TRICKY
+
+    with time_machine.travel(later - timedelta(hours=1), tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert reminders_tick() >= 1
+    reminder = _read(_attachment(mail.outbox[-1]))
+    assert _events_by_uid(reminder)[event.uid].dtstart.value == later
+
+    event.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_cancel(event=event, by=coordinator)
+    cancelled = _events_by_uid(_read(_attachment(mail.outbox[-1])))[event.uid]
+    assert cancelled.status.value == "CANCELLED"
