@@ -152,6 +152,12 @@ class VolunteerForm(Form):
         required=False,
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        # The team page also holds the contact form, whose field is called ``message`` too: ids
+        # of their own keep the two labels pointing at their own boxes.
+        kwargs.setdefault("auto_id", "id_help_%s")
+        super().__init__(*args, **kwargs)
+
 
 class ReasonForm(Form):
     reason = forms.CharField(
