@@ -164,5 +164,6 @@ class ReasonForm(Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=2000,
         required=False,
-        help_text="Emailed to the person who submitted the listing. Required to reject.",
+        # No help text: the decision page says where the reason goes for its decision, and a
+        # rejection without one comes back with the service's own message.
     )
