@@ -98,6 +98,7 @@ def event_calendar(request: HttpRequest) -> HttpResponse:
         "form": form,
         "weeks": weeks,
         "month_start": date(year, month, 1),
+        "has_events": any(day.month == month for day in by_day),
         "previous": previous,
         "following": following,
         "today": today,
