@@ -30,7 +30,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client, RequestFactory
-from django.urls import get_resolver
+from django.urls import get_resolver, reverse
 
 from tests.realstack import require
 from tests.trust.test_permissions import ROLES, STAFF_ROLES, build_world, fill, walk
@@ -66,7 +66,7 @@ EMPTY_POSTS = {
 # States the walk's plain addresses do not show.
 EXTRA_GETS = [
     ("visitor", "/events/?zip=01852&distance=10"),
-    ("visitor", "/events/?q=nothing-matches-this"),
+    ("visitor", "/events/?zip=99999"),
     ("visitor", "/events/calendar/?month=2026-02"),
     ("visitor", "/groups/?q=Lowell"),
     ("visitor", "/groups/?q=nothing-matches-this"),
@@ -158,6 +158,19 @@ def crawl(world, staff_client_factory) -> list[Page]:
         response = clients[role].get(url)
         assert _is_html(response), f"GET {url} as {role} answered {response.status_code}"
         pages.append(_page(f"GET {url} as {role}", response))
+    # The month of the world's events (the agenda and the grid with events in them), and an
+    # email confirmation link that works.
+    month = f"/events/calendar/?month={world.event.starts_at:%Y-%m}"
+    response = clients["member"].get(month)
+    assert b"Lowell town hall" in response.content
+    pages.append(_page(f"GET {month} as member", response))
+    from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+
+    address = EmailAddress.objects.create(user=world.users["organizer"], email="olga.new@example.org")
+    confirm = reverse("account_confirm_email", args=[EmailConfirmationHMAC(address).key])
+    response = clients["visitor"].get(confirm)
+    assert b"olga.new@example.org" in response.content
+    pages.append(_page(f"GET {confirm} as visitor", response))
     # A refusal: a member who leads no group may not create an event.
     response = clients["member"].get(urls["events:create"])
     assert response.status_code == 403
