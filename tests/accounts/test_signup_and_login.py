@@ -114,7 +114,7 @@ def test_password_reset_end_to_end(client, activist, mail_after_commit):
     fresh.post("/accounts/login/", {"login": activist.email, "password": NEW_PASSWORD})
     assert signed_in(fresh)
     # The link works once.
-    assert "Bad Token" in client.get(link, follow=True).content.decode()
+    assert "This link no longer works" in client.get(link, follow=True).content.decode()
 
 
 # --- Nothing tells a stranger which addresses have accounts -------------------------------------

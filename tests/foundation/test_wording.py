@@ -78,7 +78,7 @@ def test_the_email_confirmation_page_speaks_in_the_portal_s_voice(client, activi
     page = client.get(reverse("account_confirm_email", args=[key])).content.decode()
     assert "alice.new@example.org" in page
     assert not _stock_in(page), _stock_in(page)
-    assert "Yes, it is mine" in page
+    assert "Is alice.new@example.org your address?" in page
 
 
 def test_the_check_your_email_page_speaks_in_the_portal_s_voice(client):
@@ -141,3 +141,31 @@ def test_the_home_page_shows_one_newsletter_form(client, activist):
         page = client.get("/").content.decode()
         forms = re.findall(r'<form[^>]*action="/newsletter/(?:member/)?"', page)
         assert len(forms) == 1, (viewer, forms)
+
+
+PAGE_STOCK = (
+    "If you have not created an account yet",
+    "Then please",
+    "Please contact us",
+    "Otherwise contact us",
+    "Bad Token",
+    "Forgotten your password?",
+    "Reset My Password",
+    "possibly because it has already been used",
+)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+        "/accounts/password/reset/done/",
+        "/accounts/password/reset/key/not-a-real-key/",
+    ],
+)
+def test_allauth_s_entrance_pages_speak_in_the_portal_s_voice(client, url):
+    page = client.get(url, follow=True).content.decode()
+    found = [sentence for sentence in PAGE_STOCK if sentence in page]
+    assert not found, found
