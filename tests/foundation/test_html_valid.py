@@ -7,8 +7,8 @@ every URL of the site (the admin aside: Django's own, with tests of its own), fi
 objects and opened by a visitor, a member, an organizer, an organizer of another group, two reps
 and a coordinator; then the error pages (403, 404, 500), the forms sent back empty with their
 errors, and a few states the plain walk does not reach (filters, search answers). Every HTML
-answer is checked, all of them in ONE run of vnu (the JVM takes seconds to start), once per test
-session, with a control document whose errors vnu must find so a silent validator cannot pass.
+answer is checked, all of them in ONE run of vnu (the JVM takes seconds to start), in one test,
+with a control document whose errors vnu must find so a silent validator cannot pass.
 
 Every template under templates/ (the admin's and the emails' aside) must be rendered by one of
 the checked pages, so a new page cannot escape the check.
@@ -26,7 +26,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client, RequestFactory
@@ -243,44 +242,6 @@ def vnu(documents: list[str]) -> list[list[dict]]:
         return [by_path[path.name] for path in paths]
 
 
-# Built once per test session (per pytest-xdist worker): the world's rows are rolled back after
-# the test that built it, the pages and vnu's answers stay.
-_CACHE: dict[str, object] = {}
-
-
-@pytest.fixture
-def checked_pages(activist, rep_ma3, rep_ma5, coordinator, staff_client_factory, django_capture_on_commit_callbacks):
-    if "pages" not in _CACHE:
-        cache.clear()
-        world = build_world(activist, rep_ma3, rep_ma5, coordinator, django_capture_on_commit_callbacks)
-        _CACHE["pages"] = crawl(world, staff_client_factory)
-    return _CACHE["pages"]
-
-
-@pytest.fixture
-def vnu_errors(checked_pages):
-    require(bool(shutil.which("java")), "no Java to run the Nu Html Checker (apt-get install default-jre-headless)")
-    require(VNU_JAR.exists(), "the Nu Html Checker is not installed (npm ci)")
-    if "errors" not in _CACHE:
-        _CACHE["errors"] = vnu([CONTROL, *(page.html for page in checked_pages)])
-    return _CACHE["errors"]
-
-
-def test_every_page_the_cast_can_open_is_valid_html(checked_pages, vnu_errors):
-    control, *found = vnu_errors
-    assert {m["message"].split(":")[0] for m in control} >= {
-        "Bad value “” for attribute “action” on element “form”",
-        "Duplicate ID “a”.",
-    }, f"vnu missed the control document's errors: {control}"
-    assert len(checked_pages) > 150, f"only {len(checked_pages)} pages checked: the walk went wrong"
-    report = [
-        f"{page.label}, line {m.get('lastLine')}: {m['message']}  [{m.get('extract', '').strip()}]"
-        for page, messages in zip(checked_pages, found, strict=True)
-        for m in messages
-    ]
-    assert not report, f"{len(report)} HTML errors:\n" + "\n".join(report)
-
-
 # allauth's elements restyled for features the portal has switched off: no page can show them.
 SWITCHED_OFF = {
     "allauth/elements/details.html": "sign-in and email verification by code are off",
@@ -301,9 +262,41 @@ def page_templates() -> set[str]:
     return names
 
 
-def test_every_page_template_is_rendered_by_a_checked_page(checked_pages):
-    rendered = set().union(*(page.templates for page in checked_pages))
-    missing = sorted(page_templates() - rendered)
-    assert not missing, f"templates no checked page renders (add the page to this test): {missing}"
+def template_report(pages: list[Page]) -> str:
+    rendered = set().union(*(page.templates for page in pages))
     # Controls: the walk records what pages are made of, and a server error has a page of its own.
     assert {"base.html", "partials/footer_signup.html", "500.html"} <= rendered
+    missing = sorted(page_templates() - rendered)
+    return f"templates no checked page renders (add the page to this test): {missing}" if missing else ""
+
+
+def html_report(pages: list[Page]) -> str:
+    control, *found = vnu([CONTROL, *(page.html for page in pages)])
+    assert {m["message"].split(":")[0] for m in control} >= {
+        "Bad value “” for attribute “action” on element “form”",
+        "Duplicate ID “a”.",
+    }, f"vnu missed the control document's errors: {control}"
+    report = [
+        f"{page.label}, line {m.get('lastLine')}: {m['message']}  [{m.get('extract', '').strip()}]"
+        for page, messages in zip(pages, found, strict=True)
+        for m in messages
+    ]
+    return f"{len(report)} HTML errors:\n" + "\n".join(report) if report else ""
+
+
+def test_every_page_the_cast_can_open_is_valid_html_and_every_page_template_is_among_them(
+    activist, rep_ma3, rep_ma5, coordinator, staff_client_factory, django_capture_on_commit_callbacks
+):
+    """One test, so that the walk and the checker run once per session (per pytest-xdist worker);
+    both answers are reported together. Without Java the templates are still checked."""
+    cache.clear()
+    world = build_world(activist, rep_ma3, rep_ma5, coordinator, django_capture_on_commit_callbacks)
+    pages = crawl(world, staff_client_factory)
+    assert len(pages) > 150, f"only {len(pages)} pages checked: the walk went wrong"
+    templates = template_report(pages)
+    if not (shutil.which("java") and VNU_JAR.exists()):
+        assert not templates, templates
+    require(bool(shutil.which("java")), "no Java to run the Nu Html Checker (apt-get install default-jre-headless)")
+    require(VNU_JAR.exists(), "the Nu Html Checker is not installed (npm ci)")
+    problems = [report for report in (templates, html_report(pages)) if report]
+    assert not problems, "\n\n".join(problems)
