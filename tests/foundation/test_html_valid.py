@@ -250,12 +250,13 @@ SWITCHED_OFF = {
 
 
 def page_templates() -> set[str]:
-    """Every template under templates/ a page is made of: not the admin's, not the emails'."""
+    """Every template under templates/ a page is made of: not the admin's, not the emails' (their
+    folders ``email/`` and ``emails/``, and ``outbox/``, the app that only sends mail)."""
     names = set()
     for path in TEMPLATES.rglob("*.html"):
         name = path.relative_to(TEMPLATES).as_posix()
         parts = name.split("/")
-        if parts[0] == "admin" or {"email", "emails"} & set(parts[:-1]):
+        if parts[0] in ("admin", "outbox") or {"email", "emails"} & set(parts[:-1]):
             continue
         if name not in SWITCHED_OFF:
             names.add(name)
