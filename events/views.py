@@ -98,6 +98,7 @@ def event_calendar(request: HttpRequest) -> HttpResponse:
         "form": form,
         "weeks": weeks,
         "month_start": date(year, month, 1),
+        "has_events": any(day.month == month for day in by_day),
         "previous": previous,
         "following": following,
         "today": today,
@@ -183,8 +184,12 @@ def member_feed(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def member_feed_reset(request: HttpRequest) -> HttpResponse:
+    had_one = MemberCalendar.objects.filter(user=request.user).exists()
     services.member_calendar_reset(user=request.user)
-    messages.success(request, "Your calendar feed has a new address; the old one no longer works.")
+    if had_one:
+        messages.success(request, "Your calendar feed has a new address; the old one no longer works.")
+    else:
+        messages.success(request, "Your private calendar feed is ready: add its address below to your calendar app.")
     return redirect("accounts:profile")
 
 

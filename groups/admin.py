@@ -222,7 +222,11 @@ class GroupAdmin(admin.ModelAdmin):
             except services.GroupError as exc:
                 form.add_error("reason", str(exc))
             else:
-                self.message_user(request, f"{label}d {done} group{'s' if done != 1 else ''}.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    f"{label}{'d' if label.endswith('e') else 'ed'} {done} group{'s' if done != 1 else ''}.",
+                    messages.SUCCESS,
+                )
                 if single is not None:
                     return HttpResponseRedirect(reverse("admin:groups_group_change", args=[single.pk]))
                 return None

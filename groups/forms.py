@@ -152,11 +152,18 @@ class VolunteerForm(Form):
         required=False,
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        # The team page also holds the contact form, whose field is called ``message`` too: ids
+        # of their own keep the two labels pointing at their own boxes.
+        kwargs.setdefault("auto_id", "id_help_%s")
+        super().__init__(*args, **kwargs)
+
 
 class ReasonForm(Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=2000,
         required=False,
-        help_text="Emailed to the person who submitted the listing. Required to reject.",
+        # No help text: the decision page says where the reason goes for its decision, and a
+        # rejection without one comes back with the service's own message.
     )

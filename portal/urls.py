@@ -14,6 +14,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("find/", district_views.find, name="find"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # Group and district calendars live under their own pages (served by the events app).
     path("groups/<slug:slug>/calendar.ics", event_views.group_calendar_ics, name="group_calendar_ics"),
     path("districts/<slug:slug>/calendar.ics", event_views.district_calendar_ics, name="district_calendar_ics"),

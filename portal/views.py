@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
 
 from districts.forms import PlaceForm
 from imc import registry
@@ -28,6 +29,15 @@ def about(request: HttpRequest) -> HttpResponse:
 @public_page
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy.html")
+
+
+@cache_control(public=True, max_age=86400)
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico whatever the page links; send them to the SVG it links.
+
+    Not a permanent redirect: in production the target's name carries its content hash.
+    """
+    return HttpResponseRedirect(static("img/favicon.svg"))
 
 
 def _database_ok() -> bool:

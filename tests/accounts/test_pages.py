@@ -69,7 +69,7 @@ def test_the_confirm_email_page_renders_styled(client, activist):
 
 def test_an_invalid_reset_link_renders_styled(client):
     page = assert_styled(client.get("/accounts/password/reset/key/0-bad-key/", follow=True), form=False)
-    assert "Bad Token" in page
+    assert "This link no longer works" in page
 
 
 @pytest.mark.parametrize(

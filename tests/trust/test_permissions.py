@@ -86,6 +86,7 @@ SITE: dict[str, Rule] = {
     "privacy": PUBLIC,
     "find": PUBLIC,
     "healthz": PUBLIC,
+    "favicon": Rule(everyone("→/static/img/favicon.svg")),
     "group_calendar_ics": PUBLIC,
     "district_calendar_ics": PUBLIC,
     "districts:list": PUBLIC,
