@@ -111,7 +111,13 @@ except ValueError as exc:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests that start a Celery worker process need the test database on disk, not in memory.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Web, beat and worker processes share one file. WAL lets readers go on while one connection
+    # writes; IMMEDIATE takes the write lock when a transaction begins, where SQLite waits up to
+    # the timeout. A transaction begun as a reader that then writes while another process holds
+    # the write lock gets "database is locked" at once instead (tests/foundation/test_sqlite_locking.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL"}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache and Celery ----------------------------------------------------------------

@@ -31,12 +31,21 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Role
 from accounts.services import user_ensure
 from districts.models import BoardRole, BoardSeat, District, Town
 from tests import factories, realstack
 from tests.factories import PASSWORD
+
+# Property-based tests (tests/trust/test_fuzz_inputs.py, tests/groups/test_fuzz.py): each tries this
+# many random inputs besides its fixed ``@example`` inputs, the ones that once broke something,
+# which always run first. `pytest --hypothesis-profile=thorough` tries more; a failure found
+# there is saved in .hypothesis/ and tried again first by every later run on that machine.
+hypothesis_settings.register_profile("unit", max_examples=15)
+hypothesis_settings.register_profile("thorough", max_examples=300)
+hypothesis_settings.load_profile("unit")
 
 # The tiers of `make test`: the unit tier runs in parallel (pytest-xdist); these run after it, one
 # at a time, because they share one Redis database, Celery workers and one Chromium. A test that

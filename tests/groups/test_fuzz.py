@@ -11,7 +11,8 @@ from groups.models import Group
 pytestmark = pytest.mark.django_db
 
 ANY_TEXT = st.text(max_size=200)
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# How many random inputs each test tries is the Hypothesis profile's (tests/conftest.py).
+FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @FUZZ

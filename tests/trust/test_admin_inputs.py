@@ -40,26 +40,60 @@ def superuser(db):
     return user
 
 
-@pytest.fixture
-def changelists(superuser, rep_ma3, lowell_group, staff_client_factory):
-    """``[(who, client, url, parameters)]`` for every changelist the superuser and an MA-3 rep open."""
+# What each staff member's changelists are and which parameters each takes, found once per test
+# process by opening every changelist (about 80 pages): it depends on the registry and the role,
+# not on rows. ``test_every_changelist_opens_for_the_superuser_and_a_rep`` checks the same pages
+# open in a test of its own, whatever ran before it.
+_DISCOVERED: dict[str, list[tuple[str, list[str]]]] = {}
+
+
+def _discover(who: str, client) -> list[tuple[str, list[str]]]:
     found = []
-    for who, user in (("superuser", superuser), ("rep_ma3", rep_ma3)):
-        client = staff_client_factory(user)
-        client.raise_request_exception = False  # a 500 is an answer to list, not the end of the test
-        for model in admin.site._registry:
-            url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-            response = client.get(url)
-            if response.status_code == 403:
-                continue
-            assert response.status_code == 200, (who, url, response.status_code)
-            assert client.get(f"{url}?e=1").status_code == 200, (who, url)  # where invalid lookups go
-            found.append((who, client, url, sorted(_parameters(response.context["cl"]))))
+    for model in admin.site._registry:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        response = client.get(url)
+        if response.status_code == 403:
+            continue
+        assert response.status_code == 200, (who, url, response.status_code)
+        assert client.get(f"{url}?e=1").status_code == 200, (who, url)  # where invalid lookups go
+        found.append((url, sorted(_parameters(response.context["cl"]))))
+    return found
+
+
+def _check_discovery(found: list) -> None:
     assert len([c for c in found if c[0] == "superuser"]) == len(admin.site._registry)
     assert {"/admin/groups/group/", "/admin/events/event/", "/admin/districts/town/"} <= {
         url for who, _, url, _ in found if who == "rep_ma3"
     }
+
+
+def _staff_clients(superuser, rep_ma3, staff_client_factory):
+    for who, user in (("superuser", superuser), ("rep_ma3", rep_ma3)):
+        client = staff_client_factory(user)
+        client.raise_request_exception = False  # a 500 is an answer to list, not the end of the test
+        yield who, client
+
+
+@pytest.fixture
+def changelists(superuser, rep_ma3, lowell_group, staff_client_factory):
+    """``[(who, client, url, parameters)]`` for every changelist the superuser and an MA-3 rep open."""
+    found = []
+    for who, client in _staff_clients(superuser, rep_ma3, staff_client_factory):
+        if who not in _DISCOVERED:
+            _DISCOVERED[who] = _discover(who, client)
+        found.extend((who, client, url, names) for url, names in _DISCOVERED[who])
+    _check_discovery(found)
     return found
+
+
+def test_every_changelist_opens_for_the_superuser_and_a_rep(superuser, rep_ma3, lowell_group, staff_client_factory):
+    """Opens every page afresh (the fixture above may reuse what an earlier test found)."""
+    found = []
+    for who, client in _staff_clients(superuser, rep_ma3, staff_client_factory):
+        fresh = _discover(who, client)
+        assert _DISCOVERED.setdefault(who, fresh) == fresh, who  # the same as what earlier tests used
+        found.extend((who, client, url, names) for url, names in fresh)
+    _check_discovery(found)
 
 
 def _parameters(cl) -> set[str]:

@@ -39,8 +39,8 @@ DATEISH = st.one_of(
     ANY_TEXT,
 )
 # No shrinking: on a shared machine it can take minutes, and the failing example is reported anyway.
+# How many random inputs each test tries is the Hypothesis profile's (tests/conftest.py).
 FUZZ = settings(
-    max_examples=30,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
