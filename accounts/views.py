@@ -12,10 +12,12 @@ from django.views.decorators.cache import never_cache
 from accounts.forms import AccountDeleteForm, ProfileForm
 from accounts.selectors import user_data
 from accounts.services import profile_update, user_delete
+from imc.pagecache import member_page
 from imc.registry import Kind, panels
 
 
 @login_required
+@member_page
 def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", {"panels": panels(Kind.PROFILE_PANEL, request)})
 
