@@ -74,7 +74,9 @@ def run_wrk(url: str, paths: list[str], seconds: int, connections: int) -> dict[
     return parse_wrk(output)
 
 
-def run_wrk_members(url: str, paths: list[str], members: Path, seconds: int, connections: int) -> dict[str, float]:
+def run_wrk_members(
+    url: str, paths: list[str], members: Path, seconds: int, connections: int, *, quiet: bool = False
+) -> dict[str, float]:
     """wrk as the signed-in members of ``members`` (one connection per thread: see members.lua).
 
     Every answer is checked to be the page of the member who asked; one that is not counts as an
@@ -85,7 +87,8 @@ def run_wrk_members(url: str, paths: list[str], members: Path, seconds: int, con
         "-s", str(ROOT / "bench/load/members.lua"), url,
     ]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-    sys.stderr.write(done.stderr)
+    if not quiet:
+        sys.stderr.write(done.stderr)
     result = parse_wrk(done.stdout)
     checks = re.search(r"member checks: (\d+) answers checked, (\d+) failed", done.stdout)
     if checks is None:
@@ -182,6 +185,27 @@ def check_members(base: str, paths: list[str], members: list[dict[str, str]], pr
                 sys.exit(f"MEMBER CHECK FAILED before the run: member {member['id']} on {path}: {problem}")
 
 
+def prove_checks(base: str, paths: list[str], members: list[dict[str, str]], members_file: Path) -> str:
+    """The control: a short run in which each member sends the next member's cookies must fail
+    the checks on every answer, or the checks could not see a page served to the wrong member."""
+    swapped = Path(str(members_file) + ".swapped")
+    cookies = [m["cookie"] for m in members]
+    swapped.write_text(
+        "".join(
+            f"{m['id']}\t{m['email']}\t{m['csrf']}\t{cookies[(i + 1) % len(cookies)]}\n" for i, m in enumerate(members)
+        )
+    )
+    try:
+        result = run_wrk_members(base, paths, swapped, seconds=2, connections=4, quiet=True)
+    finally:
+        swapped.unlink()
+    if result["checked"] == 0 or result["wrong_member"] != result["checked"]:
+        sys.exit(
+            f"The member checks are blind: {result['wrong_member']} of {result['checked']} swapped answers failed."
+        )
+    return f"{result['wrong_member']} of {result['checked']} answers failed the checks, as they must"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=60)
@@ -226,6 +250,7 @@ def main() -> None:
                 if state != "hit":
                     sys.exit(f"{path} is not served from the page cache (X-Page-Cache: {state})")
             check_members(server.base, member_paths, members, profile)
+            control = prove_checks(server.base, member_paths, members, members_file)
             server.warm(paths)
             if not args.skip_anonymous:
                 anonymous = run_wrk(server.base, paths, args.seconds, args.connections)
@@ -264,6 +289,7 @@ def main() -> None:
         f"Signed-in members / baseline throughput: {ratio:.2f} (goal >= 0.2, zero errors: {verdict}); "
         f"{signed_in['checked']} answers checked to be the asking member's page, {signed_in['wrong_member']} were not"
     )
+    print(f"Control, each member sending the next member's cookies for 2 s: {control}.")
     if signed_in["wrong_member"]:
         sys.exit(f"FAILED: {signed_in['wrong_member']} answers were not the page of the member who asked.")
 
