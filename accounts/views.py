@@ -16,8 +16,8 @@ from imc.pagecache import member_page
 from imc.registry import Kind, panels
 
 
+@member_page  # outside: a stored profile is only ever one its member was let in to
 @login_required
-@member_page
 def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", {"panels": panels(Kind.PROFILE_PANEL, request)})
 

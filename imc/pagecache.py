@@ -41,9 +41,11 @@ import contextlib
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
@@ -157,39 +159,73 @@ def _bump_member(user_id: object) -> None:
         pass
 
 
-def _member_key(request: HttpRequest) -> str | None:
-    """The stored page's key for this member, session, CSRF secret and address; None when this
-    request may neither be served nor stored."""
-    if settings.PAGE_CACHE_SECONDS <= 0 or request.method != "GET":
-        return None
-    user = request.user
-    secret = request.META.get("CSRF_COOKIE")
-    session_key = request.session.session_key
-    # Messages waiting (in their cookie or the session) are shown once, on a page rendered for them.
-    if not (user.is_authenticated and secret and session_key) or len(get_messages(request)):
-        return None
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    identity = "\0".join([str(user.pk), session_key, secret, address])
-    return "pagecache:member:page:" + hashlib.sha256(identity.encode()).hexdigest()
+@dataclass(frozen=True)
+class _MemberRequest:
+    """Who asks, as their session says: the account, the session's proof of the password it was
+    opened with, the session and the CSRF secret."""
+
+    user_id: str
+    auth_hash: str
+    session_key: str
+    secret: str
+
+    @classmethod
+    def of(cls, request: HttpRequest) -> _MemberRequest | None:
+        """None when this request may neither be served nor stored."""
+        if settings.PAGE_CACHE_SECONDS <= 0 or request.method != "GET":
+            return None
+        session = request.session
+        # Reading the session first: a key whose row is gone (signed out, expired) then reads as none.
+        user_id, auth_hash = session.get(SESSION_KEY), session.get(HASH_SESSION_KEY)
+        secret, session_key = request.META.get("CSRF_COOKIE"), session.session_key
+        if not (user_id and auth_hash and secret and session_key):
+            return None
+        # Messages waiting (in their cookie or the session) are shown once, on a page rendered for them.
+        if len(get_messages(request)):
+            return None
+        return cls(str(user_id), auth_hash, session_key, secret)
+
+    def page_key(self, request: HttpRequest) -> str:
+        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        identity = "\0".join([self.user_id, self.auth_hash, self.session_key, self.secret, address])
+        return "pagecache:member:page:" + hashlib.sha256(identity.encode()).hexdigest()
+
+    def is_still(self, request: HttpRequest) -> bool:
+        """After the view: Django's authentication found this very member behind the session (it
+        checks the account is active and the password unchanged), and nothing was rotated."""
+        user = request.user
+        return (
+            user.is_authenticated
+            and str(user.pk) == self.user_id
+            and request.session.get(HASH_SESSION_KEY) == self.auth_hash
+            and request.session.session_key == self.session_key
+            and request.META.get("CSRF_COOKIE") == self.secret
+        )
 
 
 def member_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve a signed-in member the copy of this view's page stored for them while it is fresh."""
+    """Serve a signed-in member the copy of this view's page stored for them while it is fresh.
+
+    A hit reads the session but not the account: the page was stored only after Django's
+    authentication accepted this session for this member, and whatever could make it refuse the
+    session now (the account deactivated, deleted, its password changed) is a write to the
+    account, which makes the member's pages stale (:func:`member_row_changed`). A signed-out
+    session has no row any more, so it reads as nobody's. Put it outside ``login_required``.
+    """
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        key = _member_key(request)
-        if key is None:
+        member = _MemberRequest.of(request)
+        if member is None:
             return view(request, *args, **kwargs)
-        user_id, secret = request.user.pk, request.META["CSRF_COOKIE"]
-        member_key = member_generation_key(user_id)
+        key, member_key = member.page_key(request), member_generation_key(member.user_id)
         try:
             found = cache.get_many([GENERATION_KEY, member_key, key])
         except Exception:  # noqa: BLE001 - no cache: render as if this decorator were absent
             return view(request, *args, **kwargs)
         generations = (found.get(GENERATION_KEY, 0), found.get(member_key, 0))
         stored = found.get(key)
-        if stored is not None and stored[0] == generations and stored[1] == user_id:
+        if stored is not None and stored[0] == generations and stored[1] == member.user_id:
             _, _, content_type, content = stored
             response = HttpResponse(content, content_type=content_type)
             get_token(request)  # the page holds a form token: renew the cookie, as a render does
@@ -199,9 +235,9 @@ def member_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
-        if _member_storable(request, response, user_id, secret):
+        if _member_storable(request, response, member):
             with contextlib.suppress(Exception):  # a cache outage only means the next visit renders
-                value = (generations, user_id, response["Content-Type"], response.content)
+                value = (generations, member.user_id, response["Content-Type"], response.content)
                 cache.set(key, value, settings.PAGE_CACHE_SECONDS)
             response[MEMBER_HEADER] = "miss"
         return response
@@ -209,18 +245,16 @@ def member_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapped
 
 
-def _member_storable(request: HttpRequest, response: HttpResponse, user_id: object, secret: str) -> bool:
-    """Only a plain page, rendered for the member who asked, with the CSRF secret it was keyed by,
-    and without a message the view queued for the next page."""
+def _member_storable(request: HttpRequest, response: HttpResponse, member: _MemberRequest) -> bool:
+    """Only a plain page, rendered for the member who asked, with the session and CSRF secret it
+    was keyed by, and without a message the view queued for the next page."""
     cache_control = response.get("Cache-Control", "")
     return (
         response.status_code == 200
         and not response.streaming
         and not response.cookies
         and not any(word in cache_control for word in ("no-store", "no-cache"))
-        and request.user.is_authenticated
-        and request.user.pk == user_id
-        and request.META.get("CSRF_COOKIE") == secret
+        and member.is_still(request)
         and not len(get_messages(request))
     )
 

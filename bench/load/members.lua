@@ -39,7 +39,7 @@ local paths = {}
 local profile = os.getenv("PROFILE") or "/accounts/profile/"
 local counter = 0
 local pending = nil
-checked, failed, shown = 0, 0, 0
+checked, failed, shown, stored = 0, 0, 0, 0
 
 function init(args)
   for p in string.gmatch(os.getenv("PATHS") or "/", "[^,]+") do table.insert(paths, p) end
@@ -84,13 +84,15 @@ response = function(status, headers, body)
   if pending.path == profile and not body:find(member.email, 1, true) then
     return fail("the profile does not show the member's own address")
   end
+  if headers["X-Member-Page-Cache"] == "hit" then stored = stored + 1 end
 end
 
 function done(summary, latency, requests)
-  local c, f = 0, 0
+  local c, f, h = 0, 0, 0
   for _, thread in ipairs(threads) do
     c = c + thread:get("checked")
     f = f + thread:get("failed")
+    h = h + thread:get("stored")
   end
-  io.write(string.format("member checks: %d answers checked, %d failed\n", c, f))
+  io.write(string.format("member checks: %d answers checked, %d failed, %d served stored\n", c, f, h))
 end

@@ -90,10 +90,10 @@ def run_wrk_members(
     if not quiet:
         sys.stderr.write(done.stderr)
     result = parse_wrk(done.stdout)
-    checks = re.search(r"member checks: (\d+) answers checked, (\d+) failed", done.stdout)
+    checks = re.search(r"member checks: (\d+) answers checked, (\d+) failed, (\d+) served stored", done.stdout)
     if checks is None:
         raise RuntimeError("wrk printed no member checks:\n" + done.stdout)
-    result["checked"], result["wrong_member"] = int(checks.group(1)), int(checks.group(2))
+    result["checked"], result["wrong_member"], result["hits"] = (int(checks.group(i)) for i in (1, 2, 3))
     result["errors"] += result["wrong_member"]
     return result
 
@@ -287,7 +287,8 @@ def main() -> None:
     verdict = "met" if ratio >= 0.2 and signed_in["errors"] == 0 else "NOT met"
     print(
         f"Signed-in members / baseline throughput: {ratio:.2f} (goal >= 0.2, zero errors: {verdict}); "
-        f"{signed_in['checked']} answers checked to be the asking member's page, {signed_in['wrong_member']} were not"
+        f"{signed_in['checked']} answers checked to be the asking member's page, {signed_in['wrong_member']} were not; "
+        f"{signed_in['hits']} ({signed_in['hits'] / max(1, signed_in['checked']):.0%}) served from the members' cache"
     )
     print(f"Control, each member sending the next member's cookies for 2 s: {control}.")
     if signed_in["wrong_member"]:
