@@ -3,9 +3,20 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/imc_bench_groups REDIS_URL=redis://127.0.0.1:6379/8 \
         .venv/bin/python bench/load/run.py [--seconds 60] [--connections 50]
 
-The database must hold the national-scale data of the groups benchmark (bench/groups). Runs wrk
-for the given time against the directory, an event page, a district page and the home page, then
-the same server on a minimal Django page doing one query, and prints a Markdown table.
+(``make bench-load`` does the same.) The database must hold the national-scale data of the groups
+benchmark (``make bench-groups`` seeds it). Against one gunicorn, each for the given time:
+
+1. anonymous visitors: wrk rotating over the directory, an event page, a district page and the
+   home page (each checked first to be served from the page cache);
+2. the baseline: a minimal Django page doing one query;
+3. signed-in members (``--members``, 200): sessions opened up front (bench/load/members.py), one
+   wrk connection per thread walking each member's home, ``/groups/``, the event page and their
+   profile; every answer is checked to be that member's own page (members.lua), a short control
+   run with the cookies handed to the wrong members must fail every check, and the run fails if
+   one real answer does not pass;
+
+then, on a server with the page cache off, the anonymous pages rendered every time. Prints a
+Markdown table with each target's rate against the baseline of the same run.
 """
 
 from __future__ import annotations
