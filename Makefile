@@ -82,8 +82,10 @@ bench-events: $(STAMP)
 bench-newsletter: $(STAMP)
 	$(BIN)/python bench/newsletter/run.py
 
-# Load (issue 6): gunicorn with the production settings, wrk 50 connections x 60 s, on the groups
-# benchmark's national-scale database (run bench-groups first); needs wrk (Debian package).
+# Load (issues 6 and 16): gunicorn with the production settings, wrk 50 connections x 60 s, on the
+# groups benchmark's national-scale database (run bench-groups first): anonymous visitors, the
+# one-query baseline and 200 signed-in members; needs wrk (Debian package).
 bench-load: $(STAMP)
+	@command -v wrk >/dev/null || { echo "bench-load needs wrk: apt-get install wrk"; exit 1; }
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/imc_bench_groups} \
 		REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/8} $(BIN)/python bench/load/run.py

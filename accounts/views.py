@@ -12,9 +12,11 @@ from django.views.decorators.cache import never_cache
 from accounts.forms import AccountDeleteForm, ProfileForm
 from accounts.selectors import user_data
 from accounts.services import profile_update, user_delete
+from imc.pagecache import member_page
 from imc.registry import Kind, panels
 
 
+@member_page  # outside: a stored profile is only ever one its member was let in to
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", {"panels": panels(Kind.PROFILE_PANEL, request)})

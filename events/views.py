@@ -26,7 +26,7 @@ from groups import policy as group_policy
 from groups.models import Group
 from imc.csvsafe import csv_writer
 from imc.markdown import render_markdown
-from imc.pagecache import public_page
+from imc.pagecache import member_page, public_page
 
 PAGE_SIZE = 20
 # The listing counts at most this many matches ("more than 500"): an exact count of every upcoming event
@@ -115,6 +115,7 @@ def _visible_event(request: HttpRequest, slug: str) -> Event:
 
 
 @public_page
+@member_page
 def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     event = _visible_event(request, slug)
     rsvp = None

@@ -24,7 +24,7 @@ from imc import registry
 from imc.csvsafe import csv_writer
 from imc.markdown import render_markdown
 from imc.net import client_ip
-from imc.pagecache import public_page
+from imc.pagecache import member_page, public_page
 
 
 def _group_for(request: HttpRequest, slug: str, view_name: str = "groups:detail") -> Group | HttpResponse:
@@ -45,6 +45,7 @@ def _group_for(request: HttpRequest, slug: str, view_name: str = "groups:detail"
 
 
 @public_page
+@member_page
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET)
     result = selectors.directory_search(form.filters(), request.GET.get("page"))

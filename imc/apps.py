@@ -49,6 +49,11 @@ class ImcConfig(AppConfig):
                         sender=field.remote_field.through,
                         dispatch_uid=f"pagecache-m2m-{label}-{field.name}",
                     )
+        # A signed-in member's stored pages go stale with their own rows, whichever app has them.
+        from imc.pagecache import member_row_changed
+
+        post_save.connect(member_row_changed, dispatch_uid="pagecache-member-rows-save")
+        post_delete.connect(member_row_changed, dispatch_uid="pagecache-member-rows-delete")
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

@@ -8,6 +8,7 @@ from urllib.parse import unquote_plus
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
+from imc import pagecache
 from imc.validators import NOT_SINGLE_LINE
 
 # Map tiles are the only third-party resource a page loads; scripts and styles are served
@@ -62,3 +63,35 @@ class RefuseControlCharactersMiddleware:
                 "Bad request: this address contains a control character.", content_type="text/plain; charset=utf-8"
             )
         return self.get_response(request)
+
+
+class MemberWritesMiddleware:
+    """Every write a signed-in member sends makes the pages stored for them stale
+    (``imc.pagecache.member_page``): before the view, and after it for whoever it left signed in
+    (a sign-in, a sign-out), once the view's transaction has committed.
+
+    Every change a member can make goes through a POST (the house rule; token links from emails
+    ask for a confirming POST), so a GET never costs a bump.
+    """
+
+    SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in self.SAFE_METHODS:
+            return self.get_response(request)
+        before = self._member(request)
+        if before is not None:
+            pagecache.invalidate_member(before)
+        response = self.get_response(request)
+        after = self._member(request)
+        for user_id in {before, after} - {None}:
+            pagecache.invalidate_member(user_id)
+        return response
+
+    @staticmethod
+    def _member(request: HttpRequest) -> object | None:
+        user = getattr(request, "user", None)
+        return user.pk if user is not None and user.is_authenticated else None

@@ -11,10 +11,11 @@ from django.views.decorators.cache import cache_control, never_cache
 
 from districts.forms import PlaceForm
 from imc import registry
-from imc.pagecache import public_page
+from imc.pagecache import member_page, public_page
 
 
 @public_page
+@member_page
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request, "home.html", {"place_form": PlaceForm(), "panels": registry.panels(registry.Kind.HOME_PANEL, request)}
