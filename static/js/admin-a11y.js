@@ -3,6 +3,8 @@
 // - Autocomplete fields (select2): the combobox and its text box are labelled by nothing but the
 //   chosen value, empty until one is chosen; here they are labelled by the field's own <label>,
 //   and so is the search box that opens with them.
+//   While open, select2 (written for ARIA 1.0) names its list with aria-owns; ARIA 1.2 asks an
+//   expanded combobox for aria-controls, given here the same list.
 // - Two-box pickers (SelectFilter2, "filter_horizontal"): the magnifier in each filter's <label>
 //   is a <span> with an aria-label, which ARIA does not allow on an element without a role; it
 //   is the label's picture, so it becomes an image (role="img") and keeps its words.
@@ -41,6 +43,14 @@
       }
       selection.dataset.portalNamed = "1";
     });
+    document.querySelectorAll(".select2-selection[role=combobox]").forEach(function (combobox) {
+      const list = combobox.getAttribute("aria-owns");
+      if (list) {
+        combobox.setAttribute("aria-controls", list);
+      } else {
+        combobox.removeAttribute("aria-controls");
+      }
+    });
     document.querySelectorAll(".select2-search__field:not([aria-label])").forEach(function (field) {
       // An open dropdown's search box controls "select2-<the select's id>-results".
       const controls = (field.getAttribute("aria-controls") || "").match(/^select2-(.+)-results$/);
@@ -62,8 +72,13 @@
 
   function start() {
     nameAll();
-    // Only elements added or removed are watched: the names set here change attributes only.
-    new MutationObserver(nameAll).observe(document.body, { childList: true, subtree: true });
+    // Elements added or removed, and select2's aria-owns: nothing this script itself changes.
+    new MutationObserver(nameAll).observe(document.body, {
+      childList: true,
+      subtree: true,
+      attributes: true,
+      attributeFilter: ["aria-owns"],
+    });
   }
 
   if (document.readyState === "loading") {

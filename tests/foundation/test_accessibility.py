@@ -75,7 +75,8 @@ def test_an_autocomplete_field_and_its_open_search_box_are_named_by_the_fields_l
     search = page.locator(".select2-container--open .select2-search__field")
     search.wait_for()
     assert search.get_attribute("aria-label") == "Search User"
-    assert axe_violations(page) == []
+    violations = axe_violations(page)
+    assert violations == [], json.dumps(violations)
 
 
 # What a pointer hits on a changelist (WCAG 2.2, 2.5.8): the rows' checkboxes, the filters'
