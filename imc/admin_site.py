@@ -16,22 +16,36 @@ it, ours and the installed apps' alike (``admin.site`` is this site: see ``imc.a
    ``?starts_at__year=9999`` asks for the year 10000) are the kinds seen. NUL characters, which
    PostgreSQL refuses in every string, never get this far: the portal answers 400 to any address
    with one (``imc.middleware.RefuseControlCharactersMiddleware``), the admin included.
+
+3. A link is drawn only where it opens. Django links every read-only relation (a board seat's
+   user, a group's submitter) and every row of a delete page to the related object's admin page,
+   whether or not this person may open it: a rep saw links to accounts that answer 403. Here the
+   link is drawn only if the related model's admin lets this person see that object
+   (``PortalAdminSite.may_open``); otherwise its name is plain text.
+
+4. Autocomplete fields say what their blank choice means (``— no user —``): an empty ``<option>``
+   is invalid HTML, and select2 shows the same words while nothing is chosen.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import path
+from django.urls import Resolver404, path, resolve
+from django.utils.safestring import mark_safe
 
 from imc import links
 
@@ -78,6 +92,53 @@ def _guarded_changelist(changelist_class: type[ChangeList]) -> type[ChangeList]:
     return type(changelist_class.__name__, (GuardedChangeList, changelist_class), {})
 
 
+# --- 3. Links only where they open -------------------------------------------------------------
+
+# The request of the page being drawn, set on its forms (``PortalModelAdmin.render_change_form``):
+# Django draws read-only fields without it.
+VIEWER = "_portal_admin_request"
+
+
+class LinkIfOpenReadonlyField(helpers.AdminReadonlyField):
+    """Django's read-only field, linking a related object only for those who may open its page.
+    Without the request (a form drawn outside the portal's change form) it never links."""
+
+    def get_admin_url(self, remote_field, remote_obj):
+        request = getattr(self.form, VIEWER, None)
+        site = getattr(self.model_admin, "admin_site", None)
+        if request is None or not isinstance(site, PortalAdminSite) or not site.may_open(request, remote_obj):
+            return str(remote_obj)  # escaped by the caller, as Django's own unlinked answer
+        return super().get_admin_url(remote_field, remote_obj)
+
+
+# Fieldline, which makes the read-only fields of every change form and inline, looks the class up
+# in its module: this is the one place Django lets a site change how they are drawn.
+helpers.AdminReadonlyField = LinkIfOpenReadonlyField
+
+# What Django's delete page draws for a row that has an admin: ``format_html('{}: <a href="{}">{}</a>')``.
+_DELETED_ROW_LINK = re.compile(r'^(?P<label>.*?): <a href="(?P<url>[^"]*)">(?P<text>.*)</a>$', re.DOTALL)
+
+
+class AutocompleteSelect(admin_widgets.AutocompleteSelect):
+    """Django's autocomplete, its blank choice named (Django leaves it an empty ``<option>``)."""
+
+    def blank_label(self) -> str:
+        return f"— no {self.field.verbose_name} —"
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs=extra_attrs)
+        attrs["data-placeholder"] = self.blank_label()  # what select2 shows while nothing is chosen
+        return attrs
+
+    def optgroups(self, name, value, attr=None):
+        groups = super().optgroups(name, value, attr)
+        for _group, options, _index in groups:
+            for option in options:
+                if option["value"] == "" and not option["label"]:
+                    option["label"] = self.blank_label()
+        return groups
+
+
 class PortalModelAdmin:
     """Mixed into every model admin registered on the portal's site (``PortalAdminSite.register``)."""
 
@@ -99,6 +160,12 @@ class PortalModelAdmin:
         return super().get_view_on_site_url(obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The read-only fields of the form and its inlines ask who is looking (rule 3).
+        forms = [context["adminform"].form] if "adminform" in context else []
+        for inline in context.get("inline_admin_formsets", ()):
+            forms.extend(inline.formset.forms)
+        for form in forms:
+            setattr(form, VIEWER, request)
         response = super().render_change_form(request, context, add, change, form_url, obj)
         # No "View on site" button where it would lead to a 404 for this person.
         if obj is not None and response.context_data.get("has_absolute_url"):
@@ -108,8 +175,23 @@ class PortalModelAdmin:
     def get_changelist(self, request, **kwargs):
         return _guarded_changelist(super().get_changelist(request, **kwargs))
 
+    def get_deleted_objects(self, objs, request):
+        # The rows listed on the delete page link to their admin pages only where they open (rule 3).
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        unlink = self.admin_site.unlink_unopenable
+        return unlink(request, deleted), counts, perms_needed, unlink(request, protected)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 class PortalAdminSite(admin.AdminSite):
+    site_header = "Indivisible Mass Coalition"
+    site_title = "Indivisible Mass Coalition admin"
+    index_title = "Portal administration"
+
     def register(self, model_or_iterable, admin_class=None, **options) -> None:
         base = admin_class or admin.ModelAdmin
         if not issubclass(base, PortalModelAdmin):
@@ -149,3 +231,44 @@ class PortalAdminSite(admin.AdminSite):
         view_on_site = model_admin.view_on_site
         # The page's address comes from SITE_URL, the one source of absolute addresses (imc.links).
         return links.absolute(view_on_site(obj) if callable(view_on_site) else obj.get_absolute_url())
+
+    # --- 3. Links only where they open ---------------------------------------------------------
+
+    def may_open(self, request: HttpRequest, obj: Model) -> bool:
+        """Whether this person's click on a link to ``obj``'s admin page would open it: the
+        model's admin lets them see the object, and shows it to them (Django's change view asks
+        both, in the other order)."""
+        model_admin = self._registry.get(type(obj))
+        return bool(
+            model_admin is not None
+            and model_admin.has_view_or_change_permission(request, obj)
+            and model_admin.get_queryset(request).filter(pk=obj.pk).exists()
+        )
+
+    def _object_of_change_url(self, url: str) -> Model | None:
+        try:
+            match = resolve(url)
+        except Resolver404:
+            return None
+        for model in self._registry:
+            if match.url_name == f"{model._meta.app_label}_{model._meta.model_name}_change":
+                try:
+                    return model._default_manager.filter(pk=unquote(match.kwargs["object_id"])).first()
+                except (ValidationError, ValueError):
+                    return None
+        return None
+
+    def unlink_unopenable(self, request: HttpRequest, rows: list) -> list:
+        """The delete page's nested rows, each link this person may not open made plain text."""
+        unlinked: list = []
+        for row in rows:
+            if isinstance(row, list):
+                unlinked.append(self.unlink_unopenable(request, row))
+                continue
+            found = _DELETED_ROW_LINK.match(str(row))
+            obj = self._object_of_change_url(found["url"]) if found else None
+            if found and (obj is None or not self.may_open(request, obj)):
+                # Both parts come escaped from Django's format_html.
+                row = mark_safe(f"{found['label']}: {found['text']}")
+            unlinked.append(row)
+        return unlinked

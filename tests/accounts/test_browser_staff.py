@@ -40,4 +40,4 @@ def test_a_rep_reaches_the_admin_only_after_the_totp_step(live_server, rep_with_
     page.fill("input[name=code]", totp_code(STAFF_TOTP_SECRET))
     page.click("button[type=submit]")
     assert page.url == f"{live_server.url}/admin/"
-    assert "Site administration" in page.title()
+    assert "Portal administration" in page.title()
