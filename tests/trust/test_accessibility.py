@@ -1,8 +1,9 @@
 """axe-core (from the npm registry, injected by Playwright) finds no WCAG 2.2 A/AA violation on
-any page a visitor, a member, an organizer or a coordinator opens (the admin aside), nor on the
+any page a visitor, a member, an organizer or a coordinator opens, nor on the
 forms sent back with their errors, at desktop and phone widths.
 
-``/accounts/data/`` is a JSON download, not a page; the admin is Django's own.
+``/accounts/data/`` is a JSON download, not a page; the admin pages each role opens are walked
+in tests/foundation/test_accessibility.py.
 """
 
 from __future__ import annotations
