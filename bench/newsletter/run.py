@@ -193,9 +193,13 @@ class Workers:
             # Persistent database connections, as in production.
             "CONN_MAX_AGE": "600",
         }
+        from django.conf import settings
+
+        # One worker takes both queues, as `make worker` does: the chunks run on the bulk queue.
+        queues = f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.BULK_QUEUE}"
         for i in range(self.processes):
             command = [
-                sys.executable, "-m", "celery", "-A", "imc", "worker", "--loglevel=INFO",
+                sys.executable, "-m", "celery", "-A", "imc", "worker", "-Q", queues, "--loglevel=INFO",
                 f"--concurrency={self.concurrency}", "--pool=prefork", "--without-gossip",
                 "--without-mingle", "--without-heartbeat", f"--hostname=bench{i}-{os.getpid()}@%h",
             ]  # fmt: skip
