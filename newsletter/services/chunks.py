@@ -52,6 +52,7 @@ STATUS_BATCH = 25
 # Names of the prepared statements of a claim on PostgreSQL (suffixed with the chunk and token).
 _MARK = "newsletter_delivery_mark"
 _TAKE = "newsletter_delivery_take"
+_MARK_TAKE = "newsletter_delivery_mark_take"
 
 
 class LeaseLost(Exception):
@@ -71,6 +72,12 @@ class Claim:
     token: int
     mark_statement: str = ""
     take_statement: str = ""
+    mark_take_statement: str = ""
+    # The delivery the last mark took along (see ``_mark_sent``), and whether it was taken.
+    pretaken_id: int | None = None
+    pretaken: bool = False
+    # Set when that mark found the chunk handed on: the message counts as sent, and it stops.
+    lost: bool = False
 
 
 def _lease_end() -> datetime:
@@ -134,13 +141,16 @@ def _message_id(message: EmailMultiAlternatives) -> str:
 
 @contextmanager
 def _prepared_statements(claim: Claim) -> Iterator[None]:
-    """On PostgreSQL, the claim's two statements, prepared for the chunk and deallocated after
+    """On PostgreSQL, the claim's three statements, prepared for the chunk and deallocated after
     it: they spare the server parsing and planning the same statements for every message."""
     if db_connection.vendor != "postgresql":
         yield
         return
     mark = f"{_MARK}_{claim.chunk_id}_{claim.token}"
     take = f"{_TAKE}_{claim.chunk_id}_{claim.token}"
+    mark_take = f"{_MARK_TAKE}_{claim.chunk_id}_{claim.token}"
+    delivery_table, chunk_table = Delivery._meta.db_table, SendChunk._meta.db_table
+    sent, inflight, pending = DeliveryStatus.SENT.value, DeliveryStatus.INFLIGHT.value, DeliveryStatus.PENDING.value
     prepared = []
     try:
         with db_connection.cursor() as cursor:
@@ -162,10 +172,25 @@ def _prepared_statements(claim: Claim) -> Iterator[None]:
                 "SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM taken)"
             )
             prepared.append(take)
-        claim.mark_statement, claim.take_statement = mark, take
+            # The mark of the message just sent and the take of the next, in one round trip.
+            # Each part of a WITH runs to completion whatever the others find: the mark is
+            # recorded even when the lease turns out to be lost (it records a fact).
+            cursor.execute(
+                f"PREPARE {mark_take} (bigint, timestamptz, varchar, bigint, integer, timestamptz, bigint) AS "
+                f"WITH marked AS (UPDATE {delivery_table} SET status = '{sent}', sent_at = $2, "
+                "attempts = attempts + 1, provider_message_id = $3 WHERE id = $1 RETURNING 1), "
+                f"lease AS (UPDATE {chunk_table} SET lease_until = $6 "
+                f"WHERE id = $4 AND token = $5 AND status = '{ChunkStatus.INFLIGHT.value}' RETURNING 1), "
+                f"taken AS (UPDATE {delivery_table} SET status = '{inflight}', inflight_at = $2 "
+                f"WHERE id = $7 AND status = '{pending}' AND EXISTS (SELECT 1 FROM lease) RETURNING 1) "
+                "SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM taken)"
+            )
+            prepared.append(mark_take)
+        claim.mark_statement, claim.take_statement, claim.mark_take_statement = mark, take, mark_take
         yield
     finally:
-        claim.mark_statement = claim.take_statement = ""
+        claim.mark_statement = claim.take_statement = claim.mark_take_statement = ""
+        claim.pretaken_id = None
         with db_connection.cursor() as cursor:
             for name in prepared:
                 cursor.execute(f"DEALLOCATE {name}")
@@ -250,8 +275,10 @@ def chunk_send(*, chunk_id: int) -> int:
                     grant -= 1
                     # The next recipient's envelope may open with this message, never across
                     # the status check of the next batch.
-                    next_to = todo[position + 1].subscriber.email if position + 1 < len(todo) else None
-                    sent += _send_one(factory, claim, newsletter, delivery, events_cache, next_to)
+                    following = todo[position + 1] if position + 1 < len(todo) else None
+                    sent += _send_one(factory, claim, newsletter, delivery, events_cache, following)
+                    if claim.lost:
+                        raise LeaseLost
         except LeaseLost:
             # Stalled past the lease, the chunk is another worker's now: touch nothing of it.
             logger.warning("Chunk %s was handed on while this worker sent it; it stops here", chunk.pk)
@@ -350,9 +377,15 @@ def _send_one(
     newsletter: Newsletter,
     delivery: Delivery,
     events_cache: dict,
-    next_to: str | None,
+    following: Delivery | None,
 ) -> int:
+    """Send one message. ``following`` is the next delivery of the same batch: its envelope may
+    open with this message, and the mark of this one takes it in the same round trip."""
     subscriber = delivery.subscriber
+    next_to = following.subscriber.email if following is not None else None
+    # Taken already, by the mark of the message before (or found in someone else's hands then).
+    pretaken = claim.pretaken if claim.pretaken_id == delivery.pk else None
+    claim.pretaken_id = None
     try:
         message = factory.make(
             to=subscriber.email,
@@ -364,12 +397,14 @@ def _send_one(
         if not isinstance(message, PrerenderedEmail):
             message.message()  # built here, where a failure is known to be the message's own
     except BUILD_ERRORS as exc:
-        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+        # Pending, or in flight by this worker's own take: either way nobody else has it.
+        held = (DeliveryStatus.PENDING, DeliveryStatus.INFLIGHT) if pretaken else (DeliveryStatus.PENDING,)
+        Delivery.objects.filter(pk=delivery.pk, status__in=held).update(
             status=DeliveryStatus.FAILED, error=f"The message could not be built: {exc}"[:300]
         )
         factory.abandon()  # an envelope opened ahead for this recipient must not take the next
         return 0
-    if not _take(claim, delivery.pk):
+    if not (pretaken if pretaken is not None else _take(claim, delivery.pk)):
         factory.abandon()
         return 0
     try:
@@ -388,17 +423,33 @@ def _send_one(
     if refusal is not None:
         _fail_delivery(delivery, subscriber.email, refusal.verdict, refusal.reason)
         return 0
-    # The mark that matters most: one short statement, committed as soon as the server accepted.
-    # Whoever holds the chunk now, the message went: the mark records a fact, not a claim.
+    _mark_sent(claim, delivery.pk, _message_id(message), following)
+    return 1
+
+
+def _mark_sent(claim: Claim, delivery_id: int, provider_id: str, following: Delivery | None) -> None:
+    """The mark that matters most: one short statement, committed as soon as the server accepted.
+    Whoever holds the chunk now, the message went: the mark records a fact, not a claim. On
+    PostgreSQL, with a next delivery in the batch, the same statement renews the lease and takes
+    that delivery (``_take``), which then needs no round trip of its own; a lease found lost
+    there sets ``claim.lost``, after the mark is recorded, and the chunk stops."""
+    now = timezone.now()
+    if claim.mark_take_statement and following is not None:
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                f"EXECUTE {claim.mark_take_statement} (%s, %s, %s, %s, %s, %s, %s)",
+                [delivery_id, now, provider_id, claim.chunk_id, claim.token, _lease_end(), following.pk],
+            )
+            leased, taken = cursor.fetchone()
+        claim.lost = not leased
+        claim.pretaken_id, claim.pretaken = following.pk, bool(taken)
+        return
     with db_connection.cursor() as cursor:
         if claim.mark_statement:
-            cursor.execute(
-                f"EXECUTE {claim.mark_statement} (%s, %s, %s)", [delivery.pk, timezone.now(), _message_id(message)]
-            )
+            cursor.execute(f"EXECUTE {claim.mark_statement} (%s, %s, %s)", [delivery_id, now, provider_id])
         else:
             cursor.execute(
                 f"UPDATE {Delivery._meta.db_table} SET status = %s, sent_at = %s, attempts = attempts + 1, "
                 "provider_message_id = %s WHERE id = %s",
-                [DeliveryStatus.SENT.value, timezone.now(), _message_id(message), delivery.pk],
+                [DeliveryStatus.SENT.value, now, provider_id, delivery_id],
             )
-    return 1
