@@ -317,6 +317,18 @@ def pending_counts(district_ids: set[int] | None) -> int:
 RELAY_EMAIL_TEMPLATE = "groups/emails/relay"
 
 
+def relay_to_reps_districts(group: Group) -> str:
+    """For a group with no active organizer, whose relay goes to its districts' reps: those
+    districts' codes as the page names them ("MA-3 and MA-5"); "" when it has an organizer."""
+    has_organizer = Membership.objects.organizers().filter(group=group, user__is_active=True).exists()
+    if has_organizer:
+        return ""
+    codes = [d.code for d in District.objects.filter(group_links__group=group).order_by("number")]
+    if len(codes) <= 1:
+        return "".join(codes)
+    return ", ".join(codes[:-1]) + " and " + codes[-1]
+
+
 def relay_subject(message) -> str:
     """The subject the relay's mail carried, for the writer's download."""
     context = {"message": message, "target": message.group or message.team}
