@@ -378,3 +378,51 @@ def test_a_deactivated_organizer_alone_makes_a_group_without_organizer(client, c
         group=cast["lowell"], sender_name="Vera", sender_email="vera@example.org", body="Hi", ip_address=None
     )
     assert [e.to for e in OutboundEmail.objects.all()] == [cast["people"]["rep_ma3"].email]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_digest_runs_at_once_send_each_digest_once(monkeypatch):
+    """A second run that starts while the first holds its batch waits on the items' locks, then
+    finds them sent (PostgreSQL; SQLite lets one writer at a time anyway)."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Concurrent transactions need PostgreSQL (CI runs this on PostgreSQL).")
+    _organizers_with_requests(3)
+    OutboundEmail.objects.all().delete()
+    first_holds_lock, release_first = threading.Event(), threading.Event()
+    real = notifications._render_digest
+
+    def slow_in_first(recipient, items):
+        if threading.current_thread().name == "first" and not first_holds_lock.is_set():
+            first_holds_lock.set()
+            release_first.wait(timeout=20)
+        return real(recipient, items)
+
+    monkeypatch.setattr(notifications, "_render_digest", slow_in_first)
+    written: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def run(name: str) -> None:
+        try:
+            written[name] = notifications.digests_send()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=run, args=("first",), name="first")
+    first.start()
+    assert first_holds_lock.wait(timeout=20)
+    second = threading.Thread(target=run, args=("second",), name="second")
+    second.start()
+    second.join(timeout=1)  # blocked on the first run's row locks
+    assert second.is_alive()
+    release_first.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert not errors
+    assert written == {"first": 3, "second": 0}
+    assert OutboundEmail.objects.filter(kind="groups.digest").count() == 3
