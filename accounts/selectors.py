@@ -102,6 +102,8 @@ def user_account_data(user: User) -> dict:
             "county": town.county if town else None,
             "districts": [d.code for d in town.ordered_districts()] if town else [],
         },
+        # How they chose to hear about what needs them (the default where they chose nothing).
+        "notification_settings": notification_modes(user),
         # Mail the portal sent or owes them, without bodies: those hold one-time links that must
         # not travel in a file.
         "emails": [

@@ -347,7 +347,7 @@ def relay_messages_of(user: User):
 def user_groups_data(user: User) -> dict:
     """Everything groups holds about one member, for their data download."""
     from accounts.selectors import user_verified_addresses
-    from groups.models import GroupClaim, TeamVolunteer
+    from groups.models import GroupClaim, NotificationItem, TeamVolunteer
 
     verified = user_verified_addresses(user)
     return {
@@ -374,5 +374,12 @@ def user_groups_data(user: User) -> dict:
         "teams_offered_help": [
             {"team": v.team.name, "message": v.message, "at": v.created_at.isoformat()}
             for v in TeamVolunteer.objects.filter(user=user).select_related("team")
+        ],
+        # What waits for their next daily digest: the kind and where, not the other person.
+        "waiting_for_digest": [
+            {"kind": i.kind, "group": i.group.name if i.group_id else None,
+             "team": i.volunteer.team.name if i.volunteer_id else None, "since": i.created_at.isoformat()}
+            for i in NotificationItem.objects.waiting().filter(recipient=user)
+            .select_related("group", "volunteer__team")
         ],
     }  # fmt: skip

@@ -426,3 +426,17 @@ def test_two_digest_runs_at_once_send_each_digest_once(monkeypatch):
     assert not errors
     assert written == {"first": 3, "second": 0}
     assert OutboundEmail.objects.filter(kind="groups.digest").count() == 3
+
+
+def test_the_data_download_shows_the_settings_and_what_waits_for_the_digest(cast):
+    from accounts.selectors import user_data
+
+    people = cast["people"]
+    _digest_everyone(people)
+    _join_request(cast)
+    data = user_data(people["organizer"])
+    assert data["notification_settings"]["join_request"] == NotificationMode.DIGEST
+    assert [(i["kind"], i["group"]) for i in data["groups"]["waiting_for_digest"]] == [
+        ("join_request", "Lowell Indivisible")
+    ]
+    assert "Bob" not in str(data["groups"]["waiting_for_digest"])
