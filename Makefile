@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-slow typecheck setup lint format worker beat assets bench-groups bench-events bench-newsletter bench-load
+.PHONY: run test test-unit test-slow typecheck setup lint format worker beat assets bench-groups bench-events bench-newsletter bench-load bench-notify
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,11 @@ bench-events: $(STAMP)
 # Newsletter send: the real pipeline (PostgreSQL, Redis, Celery, SMTP) against a plain smtplib loop.
 bench-newsletter: $(STAMP)
 	$(BIN)/python bench/newsletter/run.py
+
+# The daily notification digest for 6,000 groups: one mail per organizer, under 60 s. Recreates the
+# PostgreSQL database imc_bench_notify; publishes to (and flushes) Redis database 5.
+bench-notify: $(STAMP)
+	$(BIN)/python bench/notify/run.py
 
 # Load (issues 6 and 16): gunicorn with the production settings, wrk 50 connections x 60 s, on the
 # groups benchmark's national-scale database (run bench-groups first): anonymous visitors, the

@@ -3,7 +3,7 @@ from django import forms
 from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
 
-from accounts.models import User
+from accounts.models import NotificationKind, NotificationMode, User
 from districts.forms import PlaceField
 from imc.forms import Form, ModelForm, TextRulesMixin
 
@@ -59,3 +59,23 @@ class AccountDeleteForm(Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password
+
+
+class NotificationPreferencesForm(Form):
+    """For each kind of notification that can reach this member: each email as it happens, or
+    one daily digest. Only the kinds given are fields; anything else posted is ignored, and a
+    kind left out of the post keeps its setting (the profile's own fields post alone too)."""
+
+    def __init__(self, *args, kinds: list[NotificationKind], modes: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in kinds:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label,
+                choices=NotificationMode.choices,
+                required=False,
+                initial=modes.get(kind.value, NotificationMode.IMMEDIATE),
+                widget=forms.RadioSelect,
+            )
+
+    def modes(self) -> dict[str, str]:
+        return {kind: self.cleaned_data[kind] for kind in self.fields if self.cleaned_data.get(kind)}

@@ -81,3 +81,43 @@ class User(AbstractUser):
     @property
     def is_district_rep(self) -> bool:
         return self.is_staff and self.has_role(Role.DISTRICT_REP)
+
+
+class NotificationKind(models.TextChoices):
+    """What a person who looks after others may be emailed about, each as it happens or in a
+    daily digest. The groups app writes these mails; the choice is a profile setting, so it is
+    kept here, below the apps that read it."""
+
+    JOIN_REQUEST = "join_request", "Requests to join a group you organize"
+    TEAM_OFFER = "team_offer", "Offers to help a team you lead"
+    NEW_LISTING = "new_listing", "New group listings in your district"
+    NEW_CLAIM = "new_claim", "Claims of group listings in your district"
+
+
+class NotificationMode(models.TextChoices):
+    IMMEDIATE = "immediate", "Each email as it happens"
+    DIGEST = "digest", "One daily digest"
+
+
+class NotificationPreferenceQuerySet(models.QuerySet):
+    def digest_user_ids(self, kind: NotificationKind, user_ids: list[int]) -> set[int]:
+        """Which of these people chose the daily digest for this kind (one query). Nobody's row
+        means "as it happens", the default."""
+        rows = self.filter(kind=kind, user_id__in=user_ids, mode=NotificationMode.DIGEST)
+        return set(rows.values_list("user_id", flat=True))
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one kind of notification; a missing row is the default (at once)."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    mode = models.CharField(max_length=10, choices=NotificationMode.choices, default=NotificationMode.IMMEDIATE)
+
+    objects = NotificationPreferenceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="unique_notification_preference")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.mode}"

@@ -4,9 +4,28 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db.models import Q
 
-from accounts.models import User
+from accounts.models import NotificationKind, NotificationMode, NotificationPreference, User
+from districts.models import BoardSeat, Team
 from imc.registry import Kind, contributions
 from outbox.models import OutboundEmail
+
+
+def notification_kinds_for(user: User) -> list[NotificationKind]:
+    """The kinds of notification that can reach this member, for their profile: requests to join
+    (anyone may organize a group, and organizing is the groups app's to know), team offers for a
+    team lead, listings and claims for the holder of a district's seat (whom groups mails)."""
+    kinds = [NotificationKind.JOIN_REQUEST]
+    if Team.objects.filter(lead=user).exists():
+        kinds.append(NotificationKind.TEAM_OFFER)
+    if BoardSeat.objects.current().filter(user=user).exists():
+        kinds += [NotificationKind.NEW_LISTING, NotificationKind.NEW_CLAIM]
+    return kinds
+
+
+def notification_modes(user: User) -> dict[str, str]:
+    """The member's choice for every kind, the default (as it happens) where they made none."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "mode"))
+    return {kind: chosen.get(kind, NotificationMode.IMMEDIATE) for kind in NotificationKind.values}
 
 
 def user_verified_addresses(user: User) -> set[str]:
@@ -83,6 +102,8 @@ def user_account_data(user: User) -> dict:
             "county": town.county if town else None,
             "districts": [d.code for d in town.ordered_districts()] if town else [],
         },
+        # How they chose to hear about what needs them (the default where they chose nothing).
+        "notification_settings": notification_modes(user),
         # Mail the portal sent or owes them, without bodies: those hold one-time links that must
         # not travel in a file.
         "emails": [

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from accounts.models import Role, User
+from accounts.models import NotificationKind, NotificationMode, NotificationPreference, Role, User
 from accounts.selectors import outbox_rows_naming, user_verified_addresses
 from districts.models import Town
 from imc.registry import Kind, contributions
@@ -21,6 +21,17 @@ def profile_update(*, user: User, first_name: str, last_name: str, home_town: To
     user.home_town = home_town
     user.save(update_fields=["first_name", "last_name", "home_town"])
     return user
+
+
+@transaction.atomic
+def notification_preferences_set(*, user: User, modes: dict[str, str]) -> None:
+    """Record how the member wants each kind of notification (``{kind: mode}``). A kind or a
+    mode that does not exist is refused whole: nothing is written."""
+    unknown = [k for k, m in modes.items() if k not in NotificationKind.values or m not in NotificationMode.values]
+    if unknown:
+        raise ValueError(f"Unknown notification settings: {', '.join(sorted(unknown))}")
+    for kind, mode in modes.items():
+        NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"mode": mode})
 
 
 @transaction.atomic

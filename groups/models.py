@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef
 
+from accounts.models import NotificationKind
 from districts.models import District, Team, Town
 from imc.links import slug_url
 from imc.validators import validate_multi_line, validate_single_line
@@ -271,3 +272,46 @@ class TeamVolunteer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} for {self.team}"
+
+
+class NotificationItemQuerySet(models.QuerySet):
+    def waiting(self) -> NotificationItemQuerySet:
+        return self.filter(sent_at__isnull=True)
+
+
+class NotificationItem(models.Model):
+    """Something that needs a person who chose the daily digest for its kind: it waits here for
+    their next digest (``groups.notifications.digests_send``).
+
+    The object is one typed key (a request to join, a claim, an offer to help, or the listing
+    itself), not a generic one: a request declined or withdrawn, an offer taken back or a
+    member's account deleted takes its waiting item with it, and the digest reads each item's
+    state through joins instead of one query per item. ``sent_at`` is set in the transaction
+    that writes the digest mail, also for an item left out because it no longer waits (a
+    request another organizer already decided).
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    claim = models.ForeignKey(GroupClaim, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    volunteer = models.ForeignKey(TeamVolunteer, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["recipient_id", "created_at", "pk"]
+        indexes = [
+            # The digest's walk: unsent items, recipient by recipient.
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="notification_item_waiting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient_id}"

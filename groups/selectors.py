@@ -317,6 +317,18 @@ def pending_counts(district_ids: set[int] | None) -> int:
 RELAY_EMAIL_TEMPLATE = "groups/emails/relay"
 
 
+def relay_to_reps_districts(group: Group) -> str:
+    """For a group with no active organizer, whose relay goes to its districts' reps: those
+    districts' codes as the page names them ("MA-3 and MA-5"); "" when it has an organizer."""
+    has_organizer = Membership.objects.organizers().filter(group=group, user__is_active=True).exists()
+    if has_organizer:
+        return ""
+    codes = [d.code for d in District.objects.filter(group_links__group=group).order_by("number")]
+    if len(codes) <= 1:
+        return "".join(codes)
+    return ", ".join(codes[:-1]) + " and " + codes[-1]
+
+
 def relay_subject(message) -> str:
     """The subject the relay's mail carried, for the writer's download."""
     context = {"message": message, "target": message.group or message.team}
@@ -335,7 +347,7 @@ def relay_messages_of(user: User):
 def user_groups_data(user: User) -> dict:
     """Everything groups holds about one member, for their data download."""
     from accounts.selectors import user_verified_addresses
-    from groups.models import GroupClaim, TeamVolunteer
+    from groups.models import GroupClaim, NotificationItem, TeamVolunteer
 
     verified = user_verified_addresses(user)
     return {
@@ -362,5 +374,12 @@ def user_groups_data(user: User) -> dict:
         "teams_offered_help": [
             {"team": v.team.name, "message": v.message, "at": v.created_at.isoformat()}
             for v in TeamVolunteer.objects.filter(user=user).select_related("team")
+        ],
+        # What waits for their next daily digest: the kind and where, not the other person.
+        "waiting_for_digest": [
+            {"kind": i.kind, "group": i.group.name if i.group_id else None,
+             "team": i.volunteer.team.name if i.volunteer_id else None, "since": i.created_at.isoformat()}
+            for i in NotificationItem.objects.waiting().filter(recipient=user)
+            .select_related("group", "volunteer__team")
         ],
     }  # fmt: skip

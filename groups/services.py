@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import User
-from districts.models import BoardSeat, Team, Town
+from accounts.models import NotificationKind, User
+from districts.models import Team, Town
+from groups import notifications
 from groups.models import (
     ClaimStatus,
     Group,
@@ -38,6 +39,7 @@ from groups.models import (
 from groups.policy import can_add_in_admin, can_edit, can_join, can_moderate, is_organizer, towns_beyond_reach
 from groups.selectors import RELAY_EMAIL_TEMPLATE, relay_messages_of
 from imc import pagecache
+from imc.links import absolute
 from imc.markdown import plain_text
 from imc.validators import require_clean_text
 from outbox.services import email_queue_template
@@ -152,23 +154,15 @@ def _log(group: Group, actor: User | None, action: ModerationAction, reason: str
 
 
 def _rep_emails(group: Group) -> list[str]:
-    district_ids = GroupDistrict.objects.filter(group=group).values_list("district_id", flat=True)
-    seats = BoardSeat.objects.current().filter(district_id__in=district_ids, user__isnull=False, user__is_active=True)
-    return sorted(set(seats.values_list("user__email", flat=True)))
+    return [u.email for u in notifications.reps_of(group)]
 
 
 def _organizer_emails(group: Group) -> list[str]:
-    return sorted(
-        set(
-            Membership.objects.organizers()
-            .filter(group=group, user__is_active=True)
-            .values_list("user__email", flat=True)
-        )
-    )
+    return [u.email for u in notifications.organizers_of(group)]
 
 
 def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+    return absolute(path)
 
 
 # --- Listing a group and keeping it ---------------------------------------------------------------
@@ -194,14 +188,15 @@ def group_submit(*, submitter: User, details: GroupDetails) -> Group:
         group=group, user=submitter, role=MembershipRole.ORGANIZER, status=MembershipStatus.ACTIVE
     )
     _log(group, submitter, ModerationAction.SUBMITTED)
-    admin_url = _absolute(reverse("admin:groups_group_change", args=[group.pk]))
-    for email in _rep_emails(group):
-        email_queue_template(
-            kind="groups.pending_listing",
-            to=email,
-            template_prefix="groups/emails/pending_listing",
-            context={"group": group, "admin_url": admin_url},
-        )
+    notifications.notify(
+        kind=NotificationKind.NEW_LISTING,
+        recipients=notifications.reps_of(group),
+        actor=submitter,
+        email_kind="groups.pending_listing",
+        template_prefix="groups/emails/pending_listing",
+        context={"group": group, "admin_url": notifications.listing_admin_url(group)},
+        group=group,
+    )
     return group
 
 
@@ -419,7 +414,18 @@ def membership_join(*, user: User, group: Group) -> Membership:
     if not can_join(user, group):
         raise GroupError("This group is not open for members.")
     status = MembershipStatus.PENDING if group.requires_approval else MembershipStatus.ACTIVE
-    membership, _ = Membership.objects.get_or_create(group=group, user=user, defaults={"status": status})
+    membership, created = Membership.objects.get_or_create(group=group, user=user, defaults={"status": status})
+    if created and membership.status == MembershipStatus.PENDING:
+        notifications.notify(
+            kind=NotificationKind.JOIN_REQUEST,
+            recipients=notifications.organizers_of(group),
+            actor=user,
+            email_kind="groups.join_request",
+            template_prefix="groups/emails/join_request",
+            context={"group": group, "member": user, "decide_url": notifications.decide_url(group)},
+            group=group,
+            membership=membership,
+        )
     return membership
 
 
@@ -440,14 +446,33 @@ def membership_decide(*, organizer: User, membership: Membership, approve: bool)
     """An organizer approves or declines a request to join their group."""
     if not is_organizer(organizer, membership.group):
         raise GroupError("Only the group's organizers decide on requests to join.")
+    membership = Membership.objects.select_for_update().select_related("group", "user").get(pk=membership.pk)
     if membership.status != MembershipStatus.PENDING:
         return membership
+    _email_request_decided(membership, approve)
     if approve:
         membership.status = MembershipStatus.ACTIVE
         membership.save(update_fields=["status"])
         return membership
     membership.delete()
     return None
+
+
+def _email_request_decided(membership: Membership, approved: bool) -> None:
+    """The answer to a member's own request goes at once (no digest: they are waiting for it)."""
+    member, group = membership.user, membership.group
+    if member.is_active:
+        email_queue_template(
+            kind="groups.request_decided",
+            to=member.email,
+            template_prefix="groups/emails/request_decided",
+            context={
+                "group": group,
+                "member": member,
+                "approved": approved,
+                "group_url": absolute(group.get_absolute_url()),
+            },
+        )
 
 
 @transaction.atomic
@@ -472,12 +497,12 @@ def is_orphaned(group: Group) -> bool:
     return not Membership.objects.organizers().filter(group=group, user__is_active=True).exists()
 
 
-@transaction.atomic
 def _require_active(user: User) -> None:
     if not user.is_active:
         raise GroupError("This account is deactivated.")
 
 
+@transaction.atomic
 def claim_submit(*, user: User, group: Group, message: str = "") -> GroupClaim:
     _require_active(user)
     require_clean_text(GroupClaim, {"message": message})
@@ -488,14 +513,16 @@ def claim_submit(*, user: User, group: Group, message: str = "") -> GroupClaim:
             claim = GroupClaim.objects.create(group=group, user=user, message=message.strip())
     except IntegrityError:
         raise GroupError("You have already claimed this group; its district rep will decide.") from None
-    admin_url = _absolute(reverse("admin:groups_groupclaim_change", args=[claim.pk]))
-    for email in _rep_emails(group):
-        email_queue_template(
-            kind="groups.claim",
-            to=email,
-            template_prefix="groups/emails/claim",
-            context={"group": group, "claim": claim, "admin_url": admin_url},
-        )
+    notifications.notify(
+        kind=NotificationKind.NEW_CLAIM,
+        recipients=notifications.reps_of(group),
+        actor=user,
+        email_kind="groups.claim",
+        template_prefix="groups/emails/claim",
+        context={"group": group, "claim": claim, "admin_url": notifications.claim_admin_url(claim)},
+        group=group,
+        claim=claim,
+    )
     return claim
 
 
@@ -527,6 +554,21 @@ def claim_decide(*, claim: GroupClaim, actor: User, approve: bool, reason: str =
         )
     action = ModerationAction.CLAIM_APPROVED if approve else ModerationAction.CLAIM_REJECTED
     _log(claim.group, actor, action, reason or f"Claim by {claim.user.display_name}")
+    if claim.user.is_active:
+        group = claim.group
+        email_queue_template(
+            kind="groups.claim_decided",
+            to=claim.user.email,
+            template_prefix="groups/emails/claim_decided",
+            context={
+                "group": group,
+                "claim": claim,
+                "approved": approve,
+                "reason": reason.strip(),
+                "group_url": absolute(group.get_absolute_url()),
+                "members_url": notifications.decide_url(group),
+            },
+        )
     return claim
 
 
@@ -571,7 +613,8 @@ def relay_send(
     team: Team | None = None,
     sender: User | None = None,
 ) -> RelayMessage:
-    """Pass a message to a group's organizers (or a team's lead) without showing their address.
+    """Pass a message to a group's organizers (or a team's lead) without showing their address;
+    to a group with no active organizer, to the reps of its districts.
 
     The sender's address is the reply-to, so the organizer's answer reveals theirs only if they
     choose to answer. Each message is a row: the rate limits count rows, per sender and per IP.
@@ -580,8 +623,13 @@ def relay_send(
         raise ValueError("A relay message goes to one group or one team.")
     require_clean_text(RelayMessage, {"sender_name": sender_name, "body": body})
     _check_relay_limits(sender_email, ip_address, timezone.now())
+    to_reps = False
     if group is not None:
         recipients = _organizer_emails(group)
+        if not recipients:
+            # No organizer on the portal: the coalition's reps for the group's districts read it
+            # (the page says so above the form, ``selectors.relay_to_reps_districts``).
+            recipients, to_reps = _rep_emails(group), True
     else:
         lead = team.lead if team is not None and team.lead_id else None  # team is set: checked above
         recipients = [lead.email] if lead is not None and lead.is_active else []
@@ -601,7 +649,7 @@ def relay_send(
             kind="groups.relay" if group is not None else "teams.relay",
             to=email,
             template_prefix=RELAY_EMAIL_TEMPLATE,
-            context={"message": message, "target": group or team},
+            context={"message": message, "target": group or team, "to_reps": to_reps},
             reply_to=message.sender_email,
         )
     return message
@@ -627,6 +675,16 @@ def team_volunteer(*, user: User, team: Team, message: str = "") -> TeamVoluntee
     if not created and message.strip():
         volunteer.message = message.strip()
         volunteer.save(update_fields=["message"])
+    if created:
+        notifications.notify(
+            kind=NotificationKind.TEAM_OFFER,
+            recipients=notifications.lead_of(team),
+            actor=user,
+            email_kind="teams.offer",
+            template_prefix="groups/emails/team_offer",
+            context={"team": team, "volunteer": volunteer, "team_url": notifications.team_url(team)},
+            volunteer=volunteer,
+        )
     return volunteer
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from groups import services
+from groups import notifications, services
 
 
 @shared_task
@@ -21,3 +21,9 @@ def mark_stale() -> int:
 @shared_task
 def purge_relay_messages() -> int:
     return services.relay_purge()
+
+
+@shared_task
+def send_digests() -> int:
+    """The daily digest (at ``GROUPS_DIGEST_HOUR``): one mail per person with items waiting."""
+    return notifications.digests_send()

@@ -84,6 +84,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_edit": policy.can_edit(user, group),
         "can_join": policy.can_join(user, group),
         "is_orphaned": group.status == GroupStatus.APPROVED and services.is_orphaned(group),
+        "relay_to_reps": selectors.relay_to_reps_districts(group) if group.status == GroupStatus.APPROVED else "",
         "contact_form": ContactForm(user=user),
         "claim_form": ClaimForm(),
         "panels": registry.panels(registry.Kind.GROUP_PANEL, request, group),
@@ -158,17 +159,26 @@ def contact(request: HttpRequest, slug: str) -> HttpResponse:
         return group
     if group.status != GroupStatus.APPROVED:
         raise Http404("No such group")
+    relay_to_reps = selectors.relay_to_reps_districts(group)
     return relay_form(
         request,
         {"group": group},
-        done_message="Your message was passed on to the group's organizers.",
+        done_message=(
+            f"Your message was passed on to the coalition's district representatives for {relay_to_reps}."
+            if relay_to_reps
+            else "Your message was passed on to the group's organizers."
+        ),
         done_url=group.get_absolute_url(),
+        extra={"relay_to_reps": relay_to_reps},
     )
 
 
-def relay_form(request: HttpRequest, target: dict, *, done_message: str, done_url: str) -> HttpResponse:
+def relay_form(
+    request: HttpRequest, target: dict, *, done_message: str, done_url: str, extra: dict | None = None
+) -> HttpResponse:
     """The contact form of a group or a team (``target`` is ``{"group": g}`` or ``{"team": t}``):
-    sends through the relay, or shows the form again with what went wrong."""
+    sends through the relay, or shows the form again with what went wrong. ``extra`` is more
+    for the page (who reads the message, when it is not the organizers)."""
     form = ContactForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -189,7 +199,7 @@ def relay_form(request: HttpRequest, target: dict, *, done_message: str, done_ur
         else:
             messages.success(request, done_message)
             return redirect(done_url)
-    return render(request, "groups/contact.html", {"form": form, **target}, status=status)
+    return render(request, "groups/contact.html", {"form": form, **target, **(extra or {})}, status=status)
 
 
 @login_required

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from imc.env import env_bool, env_float, env_int, env_list, env_str
@@ -180,12 +181,21 @@ CELERY_TASK_ROUTES = {
     "newsletter.tasks.send_chunk": {"queue": BULK_QUEUE},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The hour (0-23, Massachusetts time: CELERY_TIMEZONE) of the daily notification digest.
+GROUPS_DIGEST_HOUR = env_int("GROUPS_DIGEST_HOUR", 7)
+if not 0 <= GROUPS_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(f"GROUPS_DIGEST_HOUR={GROUPS_DIGEST_HOUR} is not an hour from 0 to 23.")
 # Every periodic task of the portal, in one place.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "outbox.tasks.sweep", "schedule": 60.0},
     "groups-request-confirmation": {"task": "groups.tasks.request_confirmation", "schedule": 6 * 3600.0},
     "groups-mark-stale": {"task": "groups.tasks.mark_stale", "schedule": 6 * 3600.0},
     "groups-purge-relay-messages": {"task": "groups.tasks.purge_relay_messages", "schedule": 24 * 3600.0},
+    # One mail per person who chose the digest, with what waits for them (groups.notifications).
+    "groups-send-digests": {
+        "task": "groups.tasks.send_digests",
+        "schedule": crontab(hour=GROUPS_DIGEST_HOUR, minute=0),
+    },
     # Claims due event reminders (rows) and hands them to workers; see events.reminders.
     "events-reminders": {"task": "events.tasks.reminders_tick", "schedule": 60.0},
     "newsletter-sweep": {"task": "newsletter.tasks.sweep", "schedule": 30.0},
