@@ -113,6 +113,14 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@csrf_exempt
+def test_copy_unsubscribe(request: HttpRequest) -> HttpResponse:
+    """The unsubscribe address of a test copy sent to somebody who is not a subscriber: GET and a
+    mail program's one-click POST (RFC 8058) both answer 200, that it was a test copy, and change
+    nothing: there is no subscription to end. (A subscriber's test copy carries their own link.)"""
+    return render(request, "newsletter/test_copy_unsubscribe.html")
+
+
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     subscriber_id = tokens.read_preferences_token(token)
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first() if subscriber_id is not None else None
