@@ -179,7 +179,7 @@ def _safe_next(request: HttpRequest) -> str:
 
 @public_page
 def archive_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    newsletter = get_object_or_404(Newsletter.objects.published(), slug=slug)
+    newsletter = get_object_or_404(Newsletter.objects.readable(), slug=slug)
     return render(
         request,
         "newsletter/archive_detail.html",

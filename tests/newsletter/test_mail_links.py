@@ -229,3 +229,24 @@ def test_a_coordinator_with_a_home_town_previews_their_home_districts_events(
     newsletter = compose(subject="Preview me", include_events=True)
     page = client.get(f"/newsletter/staff/{newsletter.pk}/").content.decode()
     assert "you as a reader in MA-1" in page and "Springfield phone bank" in page
+
+
+def test_the_web_version_link_of_a_mail_answers_while_the_send_is_still_going(
+    client, bob, coordinator, django_capture_on_commit_callbacks
+):
+    """A million recipients take hours: the first ones' "View in your browser" must work at once."""
+    newsletter = compose(subject="Going out now")
+    with django_capture_on_commit_callbacks(execute=False):
+        newsletter = services.newsletter_send_now(newsletter=newsletter, by=coordinator)
+    html = rendering.render_issue(newsletter).html
+    [web] = [url for _, _, url in addresses(html) if url == SITE + newsletter.get_absolute_url()]
+    assert client.get(urlsplit(web).path).status_code == 200
+    services.newsletter_pause(newsletter=newsletter, by=coordinator)
+    assert client.get(urlsplit(web).path).status_code == 200
+    # The archive's list and feed show only issues that went out to everyone.
+    assert "Going out now" not in client.get("/newsletter/").content.decode()
+
+
+def test_a_drafts_test_copy_has_no_web_version_link_yet(client, coordinator, django_capture_on_commit_callbacks):
+    message = _test_copy(coordinator, django_capture_on_commit_callbacks, subject="Not yet")
+    assert "View in your browser" not in html_of(message) and "View in your browser" not in message.body
