@@ -214,6 +214,17 @@ def _site_url(settings):
     settings.SITE_URL = SITE
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """allauth counts sign-ups and resets per address and IP in the cache: this test's must not
+    refuse a later test's (nor an earlier one's refuse this test's)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def emails(
     settings,
