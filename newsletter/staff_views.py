@@ -15,6 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from accounts.middleware import StaffAdminMFAMiddleware
+from districts.models import District
 from newsletter import selectors, services
 from newsletter.forms import NewsletterForm, ScheduleForm
 from newsletter.models import Newsletter, NewsletterStatus
@@ -100,7 +101,10 @@ class _Draft:
         self.preheader = data.get("preheader", "")
         self.body_markdown = data.get("body_markdown", "")
         self.include_events = bool(data.get("include_events"))
-        self.district_ids = [int(value) for value in data.getlist("districts") if value.isdigit()]
+        # Whatever was posted: only the ids of real districts count (compared as text, so no
+        # value can overflow a lookup).
+        known = {str(pk): pk for pk in District.objects.values_list("pk", flat=True)}
+        self.district_ids = [known[value] for value in data.getlist("districts") if value in known]
         self.audience_all = not self.district_ids
 
 
