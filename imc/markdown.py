@@ -9,6 +9,10 @@ included). There are two allowlists because there are two kinds of reader, not t
   page is a tracking pixel), and every link is ``nofollow`` (members' links are not our endorsement).
 - ``EMAIL`` (the newsletter body, written by coordinators): a whole document of its own, so it may
   use every heading, images and tables (Markdown "extra").
+
+What leaves the site (``absolute=True``: the mail) has every link and image address made absolute
+from SITE_URL (``imc.links.absolute_links``): a mail program has no page to resolve
+``[Find a group](/groups/)`` against. Pages of ours keep them as written.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from dataclasses import dataclass
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
+
+from imc.links import absolute_links
 
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -94,8 +100,9 @@ EMAIL = Allowlist(
 )
 
 
-def render_markdown(text: str, *, allow: Allowlist = PAGE) -> SafeString:
-    """Markdown to HTML holding nothing but what ``allow`` lists."""
+def render_markdown(text: str, *, allow: Allowlist = PAGE, absolute: bool = False) -> SafeString:
+    """Markdown to HTML holding nothing but what ``allow`` lists; with ``absolute``, every address
+    in it resolved against SITE_URL (for HTML read away from the site)."""
     html = markdown.markdown(text or "", extensions=list(allow.extensions), output_format="html")
     cleaned = nh3.clean(
         html,
@@ -104,6 +111,8 @@ def render_markdown(text: str, *, allow: Allowlist = PAGE) -> SafeString:
         url_schemes=set(URL_SCHEMES),
         link_rel=allow.link_rel,
     )
+    if absolute:
+        cleaned = absolute_links(cleaned)
     return mark_safe(cleaned)
 
 

@@ -145,6 +145,11 @@ class NewsletterQuerySet(models.QuerySet):
         """The public archive: issues that went out."""
         return self.filter(status=NewsletterStatus.SENT).order_by("-sent_at")
 
+    def readable(self) -> NewsletterQuerySet:
+        """Issues whose web version is public: those that went out, and those going out now
+        (some readers hold the mail and its "View in your browser" link already)."""
+        return self.filter(status__in=(NewsletterStatus.SENDING, NewsletterStatus.PAUSED, NewsletterStatus.SENT))
+
 
 class Newsletter(models.Model):
     subject = models.CharField(max_length=200, validators=[validate_single_line])

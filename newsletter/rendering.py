@@ -4,6 +4,10 @@ The HTML is rendered from Markdown (sanitised with nh3), laid out by a template,
 with css-inline and the plain-text part derived from that HTML, all once. Personal parts (name,
 unsubscribe and preferences links, the district's events) are placeholders that each recipient's
 copy fills with ``str.replace``: rendering a template per recipient would cost more than sending.
+
+Every address in the mail is absolute, from SITE_URL: the body's links and images
+(``render_markdown(absolute=True)``), the events block's and the footer's. The archive's web
+version keeps the body's links as written (a page of ours resolves them).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from imc.links import absolute, absolute_links
 from imc.markdown import EMAIL, render_markdown
 from imc.validators import single_line
 from newsletter import tokens
@@ -32,9 +37,10 @@ PREFERENCES_URL = "IMCPHPREFERENCESURL"
 EVENTS = "IMCPHEVENTS"
 
 
-def markdown_to_html(body: str) -> str:
-    """The newsletter body as HTML, through the one sanitiser with the email allowlist."""
-    return str(render_markdown(body, allow=EMAIL))
+def markdown_to_html(body: str, *, absolute: bool = True) -> str:
+    """The newsletter body as HTML, through the one sanitiser with the email allowlist; for the
+    mail (``absolute``) with every address on SITE_URL."""
+    return str(render_markdown(body, allow=EMAIL, absolute=absolute))
 
 
 class _TextConverter(HTMLParser):
@@ -171,9 +177,11 @@ def _url_with_token(name: str, token: str) -> str:
 
 
 def personal_urls(subscriber_id: int | None) -> tuple[str, str]:
-    if subscriber_id is None:  # a test copy to somebody who is not a subscriber
-        page = settings.SITE_URL + reverse("newsletter:subscribe")
-        return page, page
+    """This reader's (unsubscribe, preferences) addresses. A test copy to somebody who is not a
+    subscriber has none: its unsubscribe address answers (a mail program's one-click POST too)
+    that it was a test copy and changes nothing, and "preferences" is the subscribe page."""
+    if subscriber_id is None:
+        return absolute(reverse("newsletter:test_copy_unsubscribe")), absolute(reverse("newsletter:subscribe"))
     return (
         _url_with_token("newsletter:unsubscribe", tokens.unsubscribe_token(subscriber_id)),
         _url_with_token("newsletter:preferences", tokens.preferences_token(subscriber_id)),
@@ -205,9 +213,8 @@ def _context(newsletter, body_html: str, *, personal: bool) -> dict:
         "postal_address": settings.COALITION_POSTAL_ADDRESS,
         "SITE_URL": settings.SITE_URL,
         "SITE_NAME": settings.SITE_NAME,
-        "archive_url": settings.SITE_URL + reverse("newsletter:archive_detail", args=[newsletter.slug])
-        if newsletter.slug
-        else "",
+        # The web version exists once the issue goes out (a draft's test copy and preview have none).
+        "archive_url": absolute(newsletter.get_absolute_url()) if newsletter.slug and not newsletter.editable else "",
         "NAME": NAME,
         "UNSUBSCRIBE_URL": UNSUBSCRIBE_URL,
         "PREFERENCES_URL": PREFERENCES_URL,
@@ -229,7 +236,7 @@ def render_issue(newsletter) -> RenderedIssue:
 
 def render_public(newsletter) -> str:
     """The archive's web version: the same body, without any personal part."""
-    return markdown_to_html(newsletter.body_markdown)
+    return markdown_to_html(newsletter.body_markdown, absolute=False)
 
 
 def render_events_block(events: list) -> tuple[str, str]:
@@ -237,7 +244,7 @@ def render_events_block(events: list) -> tuple[str, str]:
     if not events:
         return "", ""
     html = css_inline.inline_fragment(
-        render_to_string("newsletter/email/events_block.html", {"events": events, "SITE_URL": settings.SITE_URL}),
+        absolute_links(render_to_string("newsletter/email/events_block.html", {"events": events})),
         "h2{font-size:18px;margin:24px 0 8px}ul{padding-left:20px}li{margin:4px 0}",
     )
     return html, html_to_text(html)

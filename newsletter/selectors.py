@@ -157,3 +157,52 @@ def upcoming_events(district_id: int, limit: int = 5) -> list[EventItem]:
 
 def archive() -> list[Newsletter]:
     return list(Newsletter.objects.published().only("subject", "slug", "preheader", "sent_at"))
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Whose copy a test copy and the preview show: the events block as this reader's district
+    gets it. ``about`` says who it is, for the compose page."""
+
+    name: str
+    subscriber_id: int | None
+    district: District | None
+    about: str
+
+
+def copy_reader(*, user, district_ids: list[int], include_events: bool) -> Reader:
+    """The reader a coordinator's test copy and preview are made for: their own subscription if
+    they have one; else themselves as a reader in their home town's district; else a sample
+    reader in a district of the audience (the first, by number, with upcoming events)."""
+    name = user.first_name or "Alex"
+    subscriber = (
+        Subscriber.objects.select_related("district").filter(email=user.email.lower()).first() if user.email else None
+    )
+    if subscriber is not None:
+        district = subscriber.district
+        where = f"in {district.code}" if district else "with no district"
+        return Reader(
+            name=subscriber.name or name,
+            subscriber_id=subscriber.pk,
+            district=district,
+            about=f"your own subscription ({subscriber.email}, {where})",
+        )
+    home = user.home_district if getattr(user, "home_town_id", None) else None
+    if home is not None:
+        return Reader(
+            name=name,
+            subscriber_id=None,
+            district=home,
+            about=f"you as a reader in {home.code} (your home town's district); you are not subscribed",
+        )
+    districts = list(District.objects.filter(pk__in=district_ids) if district_ids else District.objects.all())
+    districts.sort(key=lambda d: d.number)
+    sample = next((d for d in districts if include_events and upcoming_events(d.pk, limit=1)), None)
+    sample = sample or (districts[0] if districts else None)
+    where = f" in {sample.code}" if sample else ""
+    return Reader(
+        name=name,
+        subscriber_id=None,
+        district=sample,
+        about=f"a sample reader{where}; you are not subscribed and have no home town",
+    )

@@ -7,7 +7,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -15,7 +15,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from accounts.middleware import StaffAdminMFAMiddleware
-from newsletter import rendering, selectors, services
+from districts.models import District
+from newsletter import selectors, services
 from newsletter.forms import NewsletterForm, ScheduleForm
 from newsletter.models import Newsletter, NewsletterStatus
 from newsletter.policy import can_compose
@@ -73,10 +74,11 @@ def issue_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         return redirect("newsletter:staff_edit", pk=newsletter.pk)
     context = {"form": form, "newsletter": newsletter, "editable": editable}
     if newsletter is not None:
-        issue = rendering.render_issue(newsletter)
+        copy = services.newsletter_test_copy(newsletter=newsletter, by=request.user)
         context.update(
             {
-                "preview_text": issue.personalise(name="Alex", subscriber_id=None)[1],
+                "preview_text": copy.text,
+                "preview_reader": copy.reader.about,
                 "audience_count": selectors.audience_count(newsletter),
                 "progress": selectors.progress(newsletter),
                 "report": selectors.report(newsletter)
@@ -91,21 +93,28 @@ def issue_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 class _Draft:
     """An unsaved issue for the live preview: what the form holds right now."""
 
-    def __init__(self, data: dict) -> None:
+    editable = True
+    slug = ""
+
+    def __init__(self, data: QueryDict) -> None:
         self.subject = data.get("subject", "")
         self.preheader = data.get("preheader", "")
         self.body_markdown = data.get("body_markdown", "")
-        self.include_events = False
-        self.slug = ""
+        self.include_events = bool(data.get("include_events"))
+        # Whatever was posted: only the ids of real districts count (compared as text, so no
+        # value can overflow a lookup).
+        known = {str(pk): pk for pk in District.objects.values_list("pk", flat=True)}
+        self.district_ids = [known[value] for value in data.getlist("districts") if value in known]
+        self.audience_all = not self.district_ids
 
 
 @coordinator_required
 @require_POST
 def live_preview(request: HttpRequest) -> JsonResponse:
     """The email as it will look, for the compose page's script to show while typing."""
-    issue = rendering.render_issue(_Draft(request.POST))
-    html, text = issue.personalise(name="Alex", subscriber_id=None)
-    return JsonResponse({"html": html, "text": text})
+    draft = _Draft(request.POST)
+    copy = services.newsletter_test_copy(newsletter=draft, by=request.user, district_ids=draft.district_ids)
+    return JsonResponse({"html": copy.html, "text": copy.text, "reader": copy.reader.about})
 
 
 @never_cache
@@ -114,8 +123,7 @@ def live_preview(request: HttpRequest) -> JsonResponse:
 def email_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The saved issue's HTML part, shown in a frame of the compose page."""
     newsletter = get_object_or_404(Newsletter, pk=pk)
-    html, _ = rendering.render_issue(newsletter).personalise(name="Alex", subscriber_id=None)
-    response = HttpResponse(html)
+    response = HttpResponse(services.newsletter_test_copy(newsletter=newsletter, by=request.user).html)
     # The email's own styles are inline; it runs no script and may only be framed by us.
     response["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; frame-ancestors 'self'"

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.subscribe, name="subscribe"),
     path("thanks/", views.thanks, name="thanks"),
     path("confirm/<token:token>/", views.confirm, name="confirm"),
+    path("unsubscribe/test-copy/", views.test_copy_unsubscribe, name="test_copy_unsubscribe"),
     path("unsubscribe/<token:token>/", views.unsubscribe, name="unsubscribe"),
     path("preferences/<token:token>/", views.preferences, name="preferences"),
     path("member/", views.member_subscription, name="member"),

@@ -113,6 +113,14 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@csrf_exempt
+def test_copy_unsubscribe(request: HttpRequest) -> HttpResponse:
+    """The unsubscribe address of a test copy sent to somebody who is not a subscriber: GET and a
+    mail program's one-click POST (RFC 8058) both answer 200, that it was a test copy, and change
+    nothing: there is no subscription to end. (A subscriber's test copy carries their own link.)"""
+    return render(request, "newsletter/test_copy_unsubscribe.html")
+
+
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     subscriber_id = tokens.read_preferences_token(token)
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first() if subscriber_id is not None else None
@@ -171,7 +179,7 @@ def _safe_next(request: HttpRequest) -> str:
 
 @public_page
 def archive_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    newsletter = get_object_or_404(Newsletter.objects.published(), slug=slug)
+    newsletter = get_object_or_404(Newsletter.objects.readable(), slug=slug)
     return render(
         request,
         "newsletter/archive_detail.html",

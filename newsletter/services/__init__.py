@@ -11,7 +11,7 @@
 
 from newsletter.services.bounces import tracking_event_record
 from newsletter.services.chunks import chunk_send
-from newsletter.services.compose import newsletter_save, newsletter_send_test
+from newsletter.services.compose import newsletter_save, newsletter_send_test, newsletter_test_copy
 from newsletter.services.deliveries import newsletter_prepare
 from newsletter.services.lifecycle import (
     NotAllowed,
@@ -47,6 +47,7 @@ __all__ = [
     "newsletter_schedule",
     "newsletter_send_now",
     "newsletter_send_test",
+    "newsletter_test_copy",
     "newsletter_sweep",
     "newsletter_unschedule",
     "subscriber_confirm",

@@ -1,11 +1,15 @@
 """Composing an issue: saving a draft, and a test copy to the coordinator who composes it.
 
-Only a coordinator does either (``newsletter.policy``), whoever calls the service.
+Only a coordinator does either (``newsletter.policy``), whoever calls the service. The test copy
+and the compose page's preview are the same copy (``newsletter_test_copy``): what the reader of
+``selectors.copy_reader`` gets, events block included, with list headers that work for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,8 +17,8 @@ from django.utils.text import slugify
 
 from districts.models import District
 from imc.validators import require_clean_text
-from newsletter import rendering
-from newsletter.models import Newsletter, NewsletterStatus, Subscriber
+from newsletter import rendering, selectors
+from newsletter.models import Newsletter, NewsletterStatus
 from newsletter.policy import Actor, require_composer
 from newsletter.services.lifecycle import check_sendable
 from newsletter.services.messages import events_block
@@ -66,23 +70,46 @@ def newsletter_save(
     return newsletter
 
 
+@dataclass(frozen=True)
+class SampleCopy:
+    subject: str
+    html: str
+    text: str
+    headers: dict[str, str]
+    reader: selectors.Reader
+
+
+def newsletter_test_copy(*, newsletter: Any, by: Actor, district_ids: Iterable[int] | None = None) -> SampleCopy:
+    """The copy of ``newsletter`` (a saved issue, or the compose form's unsaved one with
+    ``district_ids``) that the coordinator ``by`` would be sent as a test: as their own
+    subscription reads, or a sample reader's (``selectors.copy_reader``), events block filled."""
+    composer = require_composer(by)
+    if district_ids is None:
+        district_ids = [] if newsletter.audience_all else list(newsletter.districts.values_list("pk", flat=True))
+    reader = selectors.copy_reader(
+        user=composer, district_ids=list(district_ids), include_events=newsletter.include_events
+    )
+    issue = rendering.render_issue(newsletter)
+    events = events_block(newsletter, reader.district.pk if reader.district else None, {})
+    html, text = issue.personalise(
+        name=reader.name, subscriber_id=reader.subscriber_id, events_html=events[0], events_text=events[1]
+    )
+    return SampleCopy(
+        subject=issue.subject, html=html, text=text, headers=rendering.list_headers(reader.subscriber_id), reader=reader
+    )
+
+
 def newsletter_send_test(*, newsletter: Newsletter, by: Actor) -> None:
     """One copy to the coordinator asking for it, through the outbox like any other owed email."""
     composer = require_composer(by)
     check_sendable(newsletter)
-    issue = rendering.render_issue(newsletter)
-    subscriber = Subscriber.objects.filter(email=composer.email.lower()).first()
-    subscriber_id = subscriber.pk if subscriber else None
-    events = events_block(newsletter, subscriber.district_id if subscriber else None, {})
-    html, text = issue.personalise(
-        name=composer.first_name, subscriber_id=subscriber_id, events_html=events[0], events_text=events[1]
-    )
+    copy = newsletter_test_copy(newsletter=newsletter, by=composer)
     with transaction.atomic():
         email_queue(
             kind="newsletter.test",
             to=composer.email,
-            subject=f"[TEST] {issue.subject}",
-            body_text=text,
-            body_html=html,
-            headers=rendering.list_headers(subscriber_id),
+            subject=f"[TEST] {copy.subject}",
+            body_text=copy.text,
+            body_html=copy.html,
+            headers=copy.headers,
         )

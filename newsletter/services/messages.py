@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 
+from imc.links import site_hostname
 from imc.validators import NOT_SINGLE_LINE
 from newsletter import rendering, selectors, tokens
 from newsletter.models import Newsletter
@@ -51,6 +52,12 @@ def events_block(newsletter: Newsletter, district_id: int | None, cache: dict) -
     if district_id not in cache:
         cache[district_id] = rendering.render_events_block(selectors.upcoming_events(district_id))
     return cache[district_id]
+
+
+def message_id(newsletter_id: int, delivery_id: int) -> str:
+    """A bulk message's Message-ID: on SITE_URL's host, like the outbox's (``outbox.services``),
+    never the From address's domain or the machine's name; unique to this copy of this send."""
+    return f"<nl{newsletter_id}.{delivery_id}.{secrets.token_hex(6)}@{site_hostname()}>"
 
 
 def build_bulk_message(
@@ -140,7 +147,6 @@ class ChunkMessages:
         self.newsletter_id = newsletter_id
         self.connection = connection
         from_email: str = settings.NEWSLETTER_FROM_EMAIL  # type: ignore[assignment]  # always set in imc.settings
-        self.domain = from_email.rsplit("@", 1)[-1].strip(" >") or "localhost"
         self.template: bytes | None = None
         self.session: SmtpSession | None = None
         self.envelope_from = sanitize_address(from_email, settings.DEFAULT_CHARSET)
@@ -197,7 +203,10 @@ class ChunkMessages:
                 subscriber_id=subscriber_id,
                 events=events,
                 connection=self.connection,
-                extra_headers={"X-IMC-Delivery": str(delivery_id)},
+                extra_headers={
+                    "X-IMC-Delivery": str(delivery_id),
+                    "Message-ID": message_id(self.newsletter_id, delivery_id),
+                },
             )
             message.metadata = {"delivery_id": str(delivery_id)}  # type: ignore[attr-defined]  # django-anymail
             return message
@@ -212,7 +221,7 @@ class ChunkMessages:
             (_TEXT_NAME, name or "there"),
             (rendering.EVENTS, events[0]),
             (_TEXT_EVENTS, events[1]),
-            (_MSGID, f"nl{self.newsletter_id}.{delivery_id}.{secrets.token_hex(6)}@{self.domain}"),
+            (_MSGID, message_id(self.newsletter_id, delivery_id)[1:-1]),
             (_DATE, formatdate(localtime=True)),
             (_DELIVERY, str(delivery_id)),
         )

@@ -98,3 +98,43 @@ def test_a_coordinator_composes_previews_tests_and_sends_and_a_subscriber_unsubs
     visitor.get_by_role("button", name="Unsubscribe me").click()
     visitor.get_by_role("heading", name="You are unsubscribed").wait_for()
     assert Subscriber.objects.get(pk=bob.pk).status == SubscriberStatus.UNSUBSCRIBED
+
+
+def _inside(inner: dict, outer: dict) -> bool:
+    return inner["y"] >= outer["y"] - 1 and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 1
+
+
+def _footer_link_shows_in_the_frame(page) -> bool:
+    """Whether the mail's footer "Unsubscribe" link lies inside the preview frame's box (so it is
+    on the page without scrolling inside the frame), after giving the frame a moment to fit."""
+    frame_box = None
+    for _ in range(50):
+        frame_box = page.locator("#preview-html").bounding_box()
+        link_box = page.frame_locator("#preview-html").get_by_role("link", name="Unsubscribe").bounding_box()
+        if frame_box and link_box and _inside(link_box, frame_box):
+            return True
+        page.wait_for_timeout(100)
+    return False
+
+
+def test_the_preview_frame_shows_the_whole_mail_down_to_the_footers_unsubscribe_link(
+    browser, live_server, browser_coordinator, staff_client_factory, settings
+):
+    from tests.newsletter.helpers import compose
+
+    settings.SITE_URL = live_server.url
+    long_body = "\n\n".join(f"Paragraph {n}: what the coalition did this month, at some length." for n in range(40))
+    newsletter = compose(subject="A long issue", body=long_body, by=browser_coordinator)
+    page = signed_in_page(browser, live_server, staff_client_factory(browser_coordinator))
+    page.goto(f"/newsletter/staff/{newsletter.pk}/")
+    frame = page.frame_locator("#preview-html")
+    frame.get_by_role("link", name="Unsubscribe").wait_for(state="attached")
+    assert _footer_link_shows_in_the_frame(page)
+    page.locator("#preview-html").scroll_into_view_if_needed()
+    page.frame_locator("#preview-html").get_by_role("link", name="Unsubscribe").scroll_into_view_if_needed()
+    assert page.frame_locator("#preview-html").get_by_role("link", name="Unsubscribe").is_visible()
+
+    # The live preview (the frame's srcdoc) fits its content too, as it grows.
+    page.get_by_label("Body (Markdown)").fill(long_body + "\n\n" + "\n\n".join(f"More {n}." for n in range(30)))
+    page.wait_for_function("() => (document.getElementById('preview-html').srcdoc || '').includes('More 29.')")
+    assert _footer_link_shows_in_the_frame(page)

@@ -63,7 +63,7 @@ def test_a_coordinator_composes_previews_and_sends_after_confirming_the_count(
     newsletter = Newsletter.objects.get(subject="March news")
     assert response["Location"] == f"/newsletter/staff/{newsletter.pk}/"
     page = staff_client.get(response["Location"]).content.decode()
-    assert "Hi Alex," in page  # the plain-text preview
+    assert "Hi Cora," in page  # the plain-text preview: the test copy the coordinator would get
     frame = staff_client.get(f"/newsletter/staff/{newsletter.pk}/email/")
     assert "<em>you</em>" in frame.content.decode() and "frame-ancestors 'self'" in frame["Content-Security-Policy"]
     confirm = staff_client.get(f"/newsletter/staff/{newsletter.pk}/send/").content.decode()
@@ -97,7 +97,7 @@ def test_the_live_preview_returns_inlined_html_and_the_text_part(staff_client):
     data = response.json()
     assert "<strong>Hi</strong>" in data["html"] and "onerror" not in data["html"]
     assert 'style="' in data["html"]
-    assert "Hi Alex," in data["text"] and "<strong>" not in data["text"]
+    assert "Hi Cora," in data["text"] and "<strong>" not in data["text"]
 
 
 def test_send_a_test_to_me_from_the_page(staff_client, bob, django_capture_on_commit_callbacks):

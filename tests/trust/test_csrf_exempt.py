@@ -5,7 +5,8 @@ and without a token. Each one here has its own proof instead, and the test holds
 - the subscribe form (exempt so that pages can be cached) may only ask: a pending request and a
   mail to the address, never a change to a subscriber;
 - the one-click unsubscribe (RFC 8058: mail programs post it bare) unsubscribes the holder of the
-  signed token in the address, nobody else;
+  signed token in the address, nobody else; a test copy's (to somebody who is not a subscriber)
+  changes nothing at all;
 - the email service's webhooks change nothing without the shared secret.
 The first test lists the exempt views, so that a new one cannot appear without a rule here.
 """
@@ -97,7 +98,25 @@ def test_the_csrf_exempt_views_are_the_subscribe_form_the_one_click_unsubscribe_
     exempt = dict(_exempt_views())
     webhooks = {name for name in exempt if name.startswith("anymail:")}
     assert len(webhooks) > 20  # every service's tracking and inbound webhook, behind imc.webhooks.secured
-    assert set(exempt) - webhooks == {"newsletter:subscribe", "newsletter:unsubscribe"}
+    assert set(exempt) - webhooks == {
+        "newsletter:subscribe",
+        "newsletter:unsubscribe",
+        "newsletter:test_copy_unsubscribe",
+    }
+
+
+def test_a_cross_site_post_to_the_test_copys_unsubscribe_changes_nothing():
+    """The one-click address of a test copy sent to somebody who is not a subscriber."""
+    _cast()
+    before = _rows()
+    response = Client(enforce_csrf_checks=True).post(
+        "/newsletter/unsubscribe/test-copy/",
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+        **FOREIGN,
+    )
+    assert response.status_code == 200 and "test copy" in response.content.decode()
+    assert _changes(before, _rows()) == ([], [], [])
 
 
 @pytest.mark.parametrize("who", ["new", "pending", "unsubscribed", "confirmed", "suppressed"])

@@ -279,7 +279,7 @@ def test_the_compose_page_never_fails_and_never_half_writes(
     if response.status_code == 400:
         assert _rows(Newsletter) == before
     response = client.post("/newsletter/staff/preview/", form)
-    assert response.status_code == 200 and set(response.json()) == {"html", "text"}
+    assert response.status_code == 200 and set(response.json()) == {"html", "text", "reader"}
     draft = Newsletter.objects.order_by("pk").first()
     if draft is not None:
         saved = Newsletter.objects.values().get(pk=draft.pk)

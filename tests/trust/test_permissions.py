@@ -142,6 +142,7 @@ SITE: dict[str, Rule] = {
     "newsletter:thanks": PUBLIC,
     "newsletter:confirm": PUBLIC,  # signed tokens: the link in the subscriber's mail is the proof
     "newsletter:unsubscribe": PUBLIC,
+    "newsletter:test_copy_unsubscribe": PUBLIC,  # a test copy's unsubscribe: changes nothing
     "newsletter:preferences": PUBLIC,
     "newsletter:member": SIGNED_IN_POST_ONLY,
     "newsletter:feed": PUBLIC,
