@@ -12,14 +12,26 @@ from django.views.decorators.cache import cache_control, never_cache
 from districts.forms import PlaceForm
 from imc import registry
 from imc.pagecache import member_page, public_page
+from portal import selectors
 
 
 @public_page
 @member_page
 def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "home.html", {"place_form": PlaceForm(), "panels": registry.panels(registry.Kind.HOME_PANEL, request)}
-    )
+    # The page leads with its own list of the next events (near the member, see
+    # portal.selectors), so the events app's statewide panel would list them a second time.
+    panels = [
+        html
+        for contribution in registry.contributions(registry.Kind.HOME_PANEL)
+        if contribution.app_label != "events" and (html := contribution.function(request))
+    ]
+    context = {
+        "place_form": PlaceForm(),
+        "panels": panels,
+        "next_events": selectors.home_events(request.user),
+        "counts": selectors.home_counts(),
+    }
+    return render(request, "home.html", context)
 
 
 @public_page
