@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from desk.models import ContactNote, MemberCount
-from desk.policy import DESK_STATUSES, desk_groups
+from desk.policy import desk_groups
 from districts.models import District
 from events.models import Event, EventStatus
 from groups.models import (
@@ -79,6 +79,7 @@ class GroupSignals:
     change_90: int | None = None
     tier: Tier = Tier.FINE
     reasons: list[str] = field(default_factory=list)
+    url: str = ""  # the group's contact log, set by the page that lists it
 
     @property
     def listing_waiting(self) -> bool:
@@ -89,12 +90,17 @@ class GroupSignals:
         return self.group.is_stale
 
 
+# What the desk reads of a group: a listing's long texts stay in the database.
+DESK_GROUP_FIELDS = ("name", "slug", "status", "created_at", "last_confirmed", "is_stale", "home_town__name")
+
+
 def _groups_with_signals(district: District, now: datetime.datetime):
     events = Event.objects.filter(host_group=OuterRef("pk"), status=EventStatus.PUBLISHED)
     waited = now - datetime.timedelta(days=JOIN_REQUEST_WAIT_DAYS)
     return (
         desk_groups(district)
         .select_related("home_town")
+        .only(*DESK_GROUP_FIELDS)
         .annotate(
             members_now=_count(Membership.objects.filter(group=OuterRef("pk"), status=MembershipStatus.ACTIVE)),
             upcoming=_count(events.filter(ends_at__gte=now), by="host_group"),
@@ -317,6 +323,3 @@ def coalition_health(*, now: datetime.datetime | None = None) -> list[DistrictHe
             )
         )
     return result
-
-
-__all__ = ["DESK_STATUSES", "Tier", "check_in_due", "coalition_health", "district_desk", "district_week"]

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from desk.models import ContactMethod, ContactNote, MemberCount, Outreach, WeeklyDigest
-from desk.policy import can_open_district, can_read_log, desk_groups
+from desk.policy import DESK_STATUSES, can_open_district, can_read_log, desk_groups
 from desk.selectors import DistrictWeek, district_week
 from districts.models import BoardSeat, District
 from groups.models import Group, Membership, MembershipStatus
@@ -143,7 +143,13 @@ def outreach_send(
     )
     email_ids = []
     for group in reached:
-        context = {"outreach": outreach, "group": group, "rep": rep, "group_url": absolute(group.get_absolute_url())}
+        context = {
+            "outreach": outreach,
+            "group": group,
+            "rep": rep,
+            "rep_name": rep.get_full_name() or rep.display_name,
+            "group_url": absolute(group.get_absolute_url()),
+        }
         mail_subject, text, html = render_email("desk/emails/outreach", context)
         for address in sorted(addresses[group.pk]):
             email = email_queue(
@@ -185,7 +191,7 @@ def member_counts_record(*, now: datetime.datetime | None = None) -> int:
     today = timezone.localdate(now)
     done = set(MemberCount.objects.filter(day=today).values_list("group_id", flat=True))
     counts = (
-        Group.objects.filter(status__in=["approved", "pending"])
+        Group.objects.filter(status__in=DESK_STATUSES)
         .exclude(pk__in=done)
         .annotate(n=Count("memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE)))
         .values_list("pk", "n")

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +21,9 @@ from desk.forms import ContactNoteForm, OutreachForm
 from desk.policy import can_open_district, can_see_health, desk_district_ids, desk_groups, has_desk
 from districts.models import District
 from imc.csvsafe import csv_writer
+from imc.links import MARKER
+
+DESK_PAGE_SIZE = 100
 
 
 def desk_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -65,11 +69,18 @@ def index(request: HttpRequest) -> HttpResponse:
 def district(request: HttpRequest, district: str) -> HttpResponse:
     found = _district_for(request, district)
     rows = selectors.district_desk(found)
-    tiers = {tier: [r for r in rows if r.tier == tier] for tier in selectors.Tier}
+    # A page of groups at a time, in the attention order: the first page is the work to do.
+    page = Paginator(rows, DESK_PAGE_SIZE).get_page(request.GET.get("page"))
+    # One reverse() for the page, not one per group (imc.links explains the cost).
+    link = reverse("desk:group", args=[found.slug, MARKER])
+    for row in page.object_list:
+        row.url = link.replace(MARKER, row.group.slug)
+    tiers = {tier: [r for r in page.object_list if r.tier == tier] for tier in selectors.Tier}
+    totals = [sum(1 for r in rows if r.tier == tier) for tier in selectors.Tier]
     return render(
         request,
         "desk/district.html",
-        {"district": found, "rows": rows, "tiers": tiers, "Tier": selectors.Tier, "today": timezone.localdate()},
+        {"district": found, "rows": rows, "page": page, "tiers": tiers, "totals": totals, "Tier": selectors.Tier},
     )
 
 

@@ -189,3 +189,20 @@ def test_the_desk_is_linked_from_the_profile_of_staff_only(rep_client, member_cl
 
 def test_the_desk_is_linked_from_the_admin_index(rep_client):
     assert 'href="/desk/"' in rep_client.get("/admin/").content.decode()
+
+
+@pytest.mark.parametrize("page", ["2", "abc", "99999", "-1", str(2**70)])
+def test_the_desk_pages_its_groups_and_a_bad_page_number_is_no_error(rep_client, page, settings):
+    from desk import views
+
+    views_size, views.DESK_PAGE_SIZE = views.DESK_PAGE_SIZE, 2
+    try:
+        organizer = factories.user("bulk@example.org")
+        for i in range(4):
+            factories.group(f"Paged {i}", ("Lowell",), organizer=organizer)
+        response = rep_client.get(f"/desk/ma-3/?page={page}")
+    finally:
+        views.DESK_PAGE_SIZE = views_size
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "4 groups:" in body and body.count("/desk/ma-3/groups/paged-") == 2
