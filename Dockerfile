@@ -24,6 +24,7 @@ COPY districts/ districts/
 COPY groups/ groups/
 COPY events/ events/
 COPY newsletter/ newsletter/
+COPY desk/ desk/
 COPY templates/ templates/
 COPY static/ static/
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "groups",
     "events",
     "newsletter",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +200,10 @@ CELERY_BEAT_SCHEDULE = {
     # Claims due event reminders (rows) and hands them to workers; see events.reminders.
     "events-reminders": {"task": "events.tasks.reminders_tick", "schedule": 60.0},
     "newsletter-sweep": {"task": "newsletter.tasks.sweep", "schedule": 30.0},
+    # The district desk: each group's member count once a day, each rep's weekly email once a
+    # week (both recorded per day / per week, so running them more often sends nothing twice).
+    "desk-member-counts": {"task": "desk.tasks.member_counts", "schedule": 6 * 3600.0},
+    "desk-weekly-digests": {"task": "desk.tasks.weekly_digests", "schedule": 3600.0},
 }
 
 # --- Accounts -------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ urlpatterns = [
     # Tracking webhooks of the email service (bounces, complaints); see newsletter.receivers.
     # Off (404) until ANYMAIL_WEBHOOK_SECRET is set: see imc.webhooks.
     path("anymail/", include(webhook_patterns())),
+    # The district desk: staff only (desk.policy).
+    path("desk/", include("desk.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "outbox", "districts", "groups", "events", "newsletter"]
+APPS = ["accounts", "outbox", "districts", "groups", "events", "newsletter", "desk"]
 
 
 def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
@@ -24,10 +24,10 @@ def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
         Kind.PLACE_PANEL: ["groups", "events"],
         Kind.DISTRICT_PANEL: ["groups", "events"],
         Kind.GROUP_PANEL: ["events"],
-        Kind.PROFILE_PANEL: ["groups", "events", "newsletter"],
+        Kind.PROFILE_PANEL: ["groups", "events", "newsletter", "desk"],
         Kind.GROUP_NEXT_EVENTS: ["events"],
         Kind.DISTRICT_EVENTS: ["events"],
-        Kind.EXPORT_USER_DATA: ["groups", "events", "newsletter"],
+        Kind.EXPORT_USER_DATA: ["groups", "events", "newsletter", "desk"],
         Kind.ERASE_USER_DATA: ["groups", "events", "newsletter"],
         Kind.DEMO_SEED: ["accounts", "groups", "events", "newsletter"],
         Kind.PUBLIC_MODELS: ["accounts", "districts", "groups", "events", "newsletter"],
@@ -88,7 +88,7 @@ def test_no_app_is_looked_up_by_name_at_run_time():
 
 
 # The README's layout table, top to bottom: a package imports only those after it.
-STOREYS = ["portal", "newsletter", "events", "groups", "accounts", "outbox", "districts", "imc"]
+STOREYS = ["portal", "desk", "newsletter", "events", "groups", "accounts", "outbox", "districts", "imc"]
 
 
 @pytest.mark.parametrize(

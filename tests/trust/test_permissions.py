@@ -157,6 +157,14 @@ SITE: dict[str, Rule] = {
     "newsletter:staff_schedule": COORDINATOR_POST,
     "newsletter:staff_send": COORDINATOR_PAGE,
     "newsletter:staff_action": COORDINATOR_POST,
+    # the district desk (desk.policy): the reps of the MA-3 group's district and coordinators;
+    # members and organizers are refused, another district's rep finds no such desk
+    "desk:index": Rule(row(LOGIN, "403", "403", "403", OK, OK, OK)),
+    "desk:district": Rule(row(LOGIN, "403", "403", "403", OK, "404", OK)),
+    "desk:group": Rule(row(LOGIN, "403", "403", "403", OK, "404", OK)),
+    "desk:reach_out": Rule(row(LOGIN, "403", "403", "403", OK, "404", OK)),
+    "desk:statewide": COORDINATOR_PAGE,
+    "desk:statewide_csv": COORDINATOR_PAGE,
     # accounts: the portal's own pages
     "accounts:profile": SIGNED_IN,
     "accounts:profile_edit": SIGNED_IN,
@@ -589,6 +597,8 @@ def fill(endpoint: Endpoint, world: World) -> str:
             values[param] = "not-a-real-key"
         elif param == "slug":
             values[param] = _slug_for(endpoint, world)
+        elif param == "district":
+            values[param] = "ma-3"
         else:
             raise AssertionError(f"{endpoint.key}: no value for the parameter {param!r}")
     if endpoint.name is None:
@@ -606,6 +616,7 @@ def _slug_for(endpoint: Endpoint, world: World) -> str:
         "events": world.event.slug,
         "districts": "ma-3",
         "newsletter": world.issue.slug,
+        "desk": world.group.slug,
     }[prefix]
 
 
