@@ -318,6 +318,10 @@ GROUPS_RELAY_PER_IP_PER_HOUR = env_int("GROUPS_RELAY_PER_IP_PER_HOUR", 20)
 GROUPS_RELAY_KEEP_DAYS = env_int("GROUPS_RELAY_KEEP_DAYS", 90)
 GROUPS_PAGE_SIZE = 20
 
+# --- desk ---
+# Messages a district rep may send to organizers from the district desk in 24 hours.
+DESK_OUTREACH_PER_REP_PER_DAY = env_int("DESK_OUTREACH_PER_REP_PER_DAY", 10)
+
 # --- events ---
 # The coalition's default reminder schedule; an organizer can turn either reminder off per event.
 EVENTS_REMIND_DAY_BEFORE = env_bool("EVENTS_REMIND_DAY_BEFORE", True)
