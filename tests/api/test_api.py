@@ -60,7 +60,8 @@ FILTERS = [
     ("", ["Lowell rally", "Chelmsford phone bank", "Worcester town hall", "Pittsfield social", "Online training"]),
     ("zip=01852&max_dist=5", ["Lowell rally", "Chelmsford phone bank"]),
     ("zip=01852&max_dist=60", ["Lowell rally", "Chelmsford phone bank", "Worcester town hall"]),
-    ("district=ma-3", ["Lowell rally", "Chelmsford phone bank"]),
+    # An online event is filed under its host group's district, as on the site.
+    ("district=ma-3", ["Lowell rally", "Chelmsford phone bank", "Online training"]),
     ("district=MA-2", ["Worcester town hall"]),
     ("group=lowell-indivisible", ["Lowell rally", "Chelmsford phone bank", "Worcester town hall", "Online training"]),
     ("group=worcester-indivisible", ["Worcester town hall"]),

@@ -156,6 +156,14 @@ SITE: dict[str, Rule] = {
     "newsletter:staff_schedule": COORDINATOR_POST,
     "newsletter:staff_send": COORDINATOR_PAGE,
     "newsletter:staff_action": COORDINATOR_POST,
+    # the public read API (JSON, anonymous: a session changes nothing) and its documentation page
+    "api:index": PUBLIC,
+    "api:root": PUBLIC,
+    "api:events": PUBLIC,
+    "api:groups": PUBLIC,
+    "api:districts": PUBLIC,
+    "api:teams": PUBLIC,
+    "api:schema": PUBLIC,
     # accounts: the portal's own pages
     "accounts:profile": SIGNED_IN,
     "accounts:profile_edit": SIGNED_IN,
