@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import http_date
@@ -295,6 +296,8 @@ def test_no_other_page_is_open_to_other_origins(client, url):
 def test_the_api_is_read_only(client, url):
     assert client.post(url, {}).status_code == 405
     assert client.delete(url).status_code == 405
+    # A cross-site POST is refused before the view, as on every page that is not CSRF-exempt.
+    assert Client(enforce_csrf_checks=True).post(url, {}, HTTP_ORIGIN="https://evil.example").status_code == 403
 
 
 # --- schema and documentation -------------------------------------------------------------------
