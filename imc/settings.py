@@ -8,6 +8,7 @@ default: SQLite, Celery tasks run eagerly in-process, mail printed to the consol
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -356,7 +357,11 @@ REST_FRAMEWORK = {
 }
 # Requests per client address (imc.net.client_ip), e.g. "300/min"; over it the API answers 429
 # with Retry-After.
-API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "300/min")
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "300/min") or ""
+if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE):
+    raise ImproperlyConfigured(
+        f"API_THROTTLE_RATE={API_THROTTLE_RATE!r} is not a rate: give requests per period, e.g. 300/min or 10/s."
+    )
 SPECTACULAR_SETTINGS = {
     "TITLE": "Indivisible Mass Coalition public API",
     "DESCRIPTION": "Read-only: upcoming events, listed groups, districts and teams. See /api/ for examples.",
