@@ -24,6 +24,7 @@ COPY districts/ districts/
 COPY groups/ groups/
 COPY events/ events/
 COPY newsletter/ newsletter/
+COPY api/ api/
 COPY templates/ templates/
 COPY static/ static/
 
