@@ -19,7 +19,8 @@ from rest_framework import serializers
 
 from events.models import Accessibility, Event, EventType
 from groups.models import Group, GroupStatus
-from imc.links import absolute, slug_url
+from imc.links import absolute, absolute_links, slug_url
+from imc.markdown import render_markdown
 
 # The portal's event types in Mobilize's vocabulary (its ``event_type``), for code that reads both.
 MOBILIZE_EVENT_TYPES = {
@@ -39,6 +40,19 @@ TIMEZONE = "America/New_York"
 
 def unix(moment) -> int:
     return int(moment.timestamp())
+
+
+class DescriptionHtmlField(serializers.CharField):
+    """The Markdown a host wrote, as the portal's pages render it (sanitised by nh3), with links
+    made absolute: safe to put in another site's page as it is."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("source", "description")
+        kwargs.setdefault("help_text", "The description as sanitised HTML, links absolute.")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: str) -> str:
+        return absolute_links(str(render_markdown(value))) if value else ""
 
 
 class HostSerializer(serializers.Serializer):
@@ -80,6 +94,7 @@ class EventSerializer(serializers.Serializer):
     slug = serializers.CharField()
     title = serializers.CharField()
     description = serializers.CharField(help_text="Markdown, as written by the host.")
+    description_html = DescriptionHtmlField()
     type = serializers.ChoiceField(source="event_type", choices=EventType.choices)
     event_type = serializers.SerializerMethodField(help_text="The type in Mobilize's vocabulary.")
     status = serializers.CharField()
@@ -162,6 +177,7 @@ class GroupSerializer(serializers.Serializer):
     browser_url = serializers.SerializerMethodField()
     event_feed_url = serializers.SerializerMethodField(help_text="This API's list of the group's events.")
     description = serializers.CharField(help_text="Markdown.")
+    description_html = DescriptionHtmlField()
     meeting_pattern = serializers.CharField()
     website = serializers.CharField()
     facebook_url = serializers.CharField()

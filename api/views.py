@@ -51,6 +51,7 @@ EVENT_EXAMPLE = OpenApiExample(
     description="GET /api/v1/events/?zip=01852&max_dist=25",
     response_only=True,
     value={"id": 41, "slug": "lowell-town-hall", "title": "Lowell town hall", "description": "Bring questions.",
+           "description_html": "<p>Bring questions.</p>",
            "type": "town_hall", "event_type": "TOWN_HALL", "status": "published", "timezone": "America/New_York",
            "starts_at": "2026-05-02T18:00:00-04:00", "ends_at": "2026-05-02T20:00:00-04:00",
            "timeslots": [{"id": 41, "start_date": 1777759200, "end_date": 1777766400}],

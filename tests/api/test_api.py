@@ -337,3 +337,15 @@ def test_the_api_root_names_the_endpoints(client, settings):
     body = client.get("/api/v1/").json()
     assert body["events"] == f"{settings.SITE_URL}/api/v1/events/"
     assert body["schema"] == f"{settings.SITE_URL}/api/v1/schema/"
+
+
+def test_descriptions_come_as_written_and_as_sanitised_html_with_absolute_links(client, settings):
+    text = "Meet **here**. [Directions](/about/)\n\n<script>alert(1)</script>"
+    make_event(title="Markdown event", description=text)
+    quick_group("Markdown Group", "Lowell").__class__.objects.filter(slug="markdown-group").update(description=text)
+    for url in ("/api/v1/events/", "/api/v1/groups/"):
+        item = client.get(url).json()["data"][0]
+        assert item["description"] == text
+        html = item["description_html"]
+        assert "<strong>here</strong>" in html and f'href="{settings.SITE_URL}/about/"' in html
+        assert "<script" not in html
