@@ -8,6 +8,7 @@ default: SQLite, Celery tasks run eagerly in-process, mail printed to the consol
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,6 +58,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "anymail",
+    "rest_framework",
+    "drf_spectacular",
+    "corsheaders",
     "imc",
     "accounts",
     "outbox",
@@ -65,6 +69,7 @@ INSTALLED_APPS = [
     "events",
     "newsletter",
     "desk",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +78,8 @@ MIDDLEWARE = [
     "imc.middleware.SecurityHeadersMiddleware",
     # Before anything reads the path or the query: a NUL there would reach the database.
     "imc.middleware.RefuseControlCharactersMiddleware",
+    # Before anything that answers on its own: CORS headers on /api/ only (CORS_URLS_REGEX).
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -353,3 +360,40 @@ NEWSLETTER_CHUNK_MAX_FAILURES = env_int("NEWSLETTER_CHUNK_MAX_FAILURES", 5)
 # Subscribe form limits: attempts per hour from one IP address and for one email address.
 NEWSLETTER_SUBSCRIBE_LIMIT_PER_IP = env_int("NEWSLETTER_SUBSCRIBE_LIMIT_PER_IP", 20)
 NEWSLETTER_SUBSCRIBE_LIMIT_PER_ADDRESS = env_int("NEWSLETTER_SUBSCRIBE_LIMIT_PER_ADDRESS", 3)
+
+# --- api ---
+# The public read API (/api/v1/, the api app): anonymous, read-only, JSON. No authentication
+# class reads the session, so a signed-in member's request shows no more than a visitor's.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientAddressThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+}
+# Requests per client address (imc.net.client_ip), e.g. "300/min"; over it the API answers 429
+# with Retry-After.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "300/min") or ""
+if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE):
+    raise ImproperlyConfigured(
+        f"API_THROTTLE_RATE={API_THROTTLE_RATE!r} is not a rate: give requests per period, e.g. 300/min or 10/s."
+    )
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Indivisible Mass Coalition public API",
+    "DESCRIPTION": "Read-only: upcoming events, listed groups, districts and teams. See /api/ for examples.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1/",
+    "SERVERS": [{"url": SITE_URL}],
+}
+# Other sites' pages may read the API from the browser (GET only, no cookies); no other address
+# of the portal answers another origin.
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "if-none-match", "if-modified-since")
+CORS_EXPOSE_HEADERS = ("ETag", "Retry-After")

@@ -23,6 +23,8 @@ urlpatterns = [
     path("teams/", include("groups.team_urls")),
     path("events/", include("events.urls")),
     path("newsletter/", include("newsletter.urls")),
+    # The public read API and its documentation page (the api app, mounted by name: nothing imports it).
+    path("api/", include("api.urls")),
     # Tracking webhooks of the email service (bounces, complaints); see newsletter.receivers.
     # Off (404) until ANYMAIL_WEBHOOK_SECRET is set: see imc.webhooks.
     path("anymail/", include(webhook_patterns())),

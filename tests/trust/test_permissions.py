@@ -165,6 +165,14 @@ SITE: dict[str, Rule] = {
     "desk:reach_out": Rule(row(LOGIN, "403", "403", "403", OK, "404", OK)),
     "desk:statewide": COORDINATOR_PAGE,
     "desk:statewide_csv": COORDINATOR_PAGE,
+    # the public read API (JSON, anonymous: a session changes nothing) and its documentation page
+    "api:index": PUBLIC,
+    "api:root": PUBLIC,
+    "api:events": PUBLIC,
+    "api:groups": PUBLIC,
+    "api:districts": PUBLIC,
+    "api:teams": PUBLIC,
+    "api:schema": PUBLIC,
     # accounts: the portal's own pages
     "accounts:profile": SIGNED_IN,
     "accounts:profile_edit": SIGNED_IN,
