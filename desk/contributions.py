@@ -1,4 +1,4 @@
-"""What the desk gives the shared pages and the privacy rights (see ``imc.registry``)."""
+"""What the desk gives the shared pages, the privacy rights and the demo data (see ``imc.registry``)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from desk import demo
 from desk.models import ContactNote, Outreach
 from desk.policy import has_desk
-from imc.registry import Kind, contributes
+from imc.registry import Kind, contributes, register
 
 
 @contributes(Kind.PROFILE_PANEL)
@@ -39,3 +40,6 @@ def export_user_data(user) -> dict:
             for o in Outreach.objects.filter(rep=user).select_related("district").order_by("created_at")
         ],
     }
+
+
+register(Kind.DEMO_SEED, demo.seed)

@@ -8,8 +8,8 @@ import datetime
 from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD, demo_email
-from accounts.models import User
-from accounts.services import user_ensure
+from accounts.models import NotificationKind, NotificationMode, User
+from accounts.services import notification_preferences_set, user_ensure
 from districts.models import BoardSeat, Town
 from groups import services
 from groups.models import Group, GroupStatus, Membership
@@ -87,4 +87,22 @@ def seed(stdout) -> None:
         for group in Group.objects.filter(name__in=[DEMO_GROUPS[0][0], DEMO_GROUPS[1][0]]):
             if group.status == GroupStatus.APPROVED:
                 services.membership_join(user=activist, group=group)
+        _digest_demo(activist)
     stdout.write(f"groups: {made} demo groups (of {len(DEMO_GROUPS)}); organizers organizer-N@ the demo domain")
+
+
+# The organizer who chose the daily digest for requests to join, and the group (it approves its
+# members) the demo activist asks to join, so one item waits for their next digest.
+DIGEST_GROUP = "Metrowest Climate Indivisible (demo)"
+
+
+def _digest_demo(activist: User) -> None:
+    """Organizer 4 of the Metrowest group reads requests to join in the daily digest; the demo
+    activist's request to join waits there. Asking again finds the request and adds nothing."""
+    group = Group.objects.filter(name=DIGEST_GROUP, status=GroupStatus.APPROVED).first()
+    if group is None:
+        return
+    index = [name for name, _, _ in DEMO_GROUPS].index(DIGEST_GROUP)
+    organizer = User.objects.get(email=demo_email(f"organizer-{index}"))
+    notification_preferences_set(user=organizer, modes={NotificationKind.JOIN_REQUEST: NotificationMode.DIGEST})
+    services.membership_join(user=activist, group=group)

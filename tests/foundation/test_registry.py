@@ -29,7 +29,7 @@ def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
         Kind.DISTRICT_EVENTS: ["events"],
         Kind.EXPORT_USER_DATA: ["groups", "events", "newsletter", "desk"],
         Kind.ERASE_USER_DATA: ["groups", "events", "newsletter"],
-        Kind.DEMO_SEED: ["accounts", "groups", "events", "newsletter"],
+        Kind.DEMO_SEED: ["accounts", "groups", "events", "newsletter", "desk"],
         Kind.PUBLIC_MODELS: ["accounts", "districts", "groups", "events", "newsletter"],
     }
 
