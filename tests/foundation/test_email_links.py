@@ -11,14 +11,17 @@ Kinds covered (``KINDS``): the outbox's ``account.email_confirmation_signup``,
 ``account.account_already_exists`` (allauth, through ``accounts.adapter``),
 ``events.changed``, ``events.cancelled``, ``events.promoted``, ``events.reminder``,
 ``events.cohost_invitation``, ``groups.pending_listing``, ``groups.decision``,
-``groups.confirm``, ``groups.claim``, ``groups.relay``, ``teams.relay``,
+``groups.confirm``, ``groups.claim``, ``groups.relay``, ``teams.relay``, the notices of group
+life (``groups.join_request``, ``groups.request_decided``, ``groups.claim_decided``,
+``teams.offer``, ``groups.digest``), the district desk's ``desk.outreach`` and ``desk.weekly``,
 ``newsletter.confirm``, ``newsletter.already``, ``newsletter.test`` (for a subscriber and for
 somebody who is not one), and the newsletter's bulk message (``newsletter.issue``, not an outbox
 row), for an issue whose Markdown links are relative (as the demo issue's are) with its events
 block.
 
 ``test_every_kind_of_email_in_the_code_is_covered`` reads the code for the kinds it queues (each
-``email_queue``/``email_queue_template`` call's ``kind``, through module constants and
+``email_queue``/``email_queue_template`` call's ``kind`` and each ``notify`` call's
+``email_kind``, through module constants and
 ``a if .. else b``) and for the allauth templates that can be sent under our settings: a kind
 added without a place here fails it.
 """
@@ -46,7 +49,7 @@ pytestmark = pytest.mark.django_db
 
 SITE = "https://portal.example.org"
 BASE = Path(settings.BASE_DIR)
-APPS = ("accounts", "districts", "events", "groups", "imc", "newsletter", "outbox", "portal")
+APPS = ("accounts", "desk", "districts", "events", "groups", "imc", "newsletter", "outbox", "portal")
 
 # Every kind this test produces. ``account.*`` kinds are named by allauth's template (the adapter
 # queues ``account.<template>``); ``newsletter.issue`` is the bulk message.
@@ -65,6 +68,13 @@ KINDS = {
     "groups.decision",
     "groups.confirm",
     "groups.claim",
+    "groups.claim_decided",
+    "groups.join_request",
+    "groups.request_decided",
+    "groups.digest",
+    "teams.offer",
+    "desk.outreach",
+    "desk.weekly",
     "groups.relay",
     "teams.relay",
     "newsletter.confirm",
@@ -124,8 +134,8 @@ def _kind_values(node: ast.expr, constants: dict[str, str]) -> set[str]:
 
 
 def kinds_in_code() -> set[str]:
-    """Each kind given to ``email_queue``, ``email_queue_template`` or ``_email_rsvps`` in the
-    apps' code."""
+    """Each kind given to ``email_queue``, ``email_queue_template``, ``_email_rsvps`` or
+    ``notify`` in the apps' code."""
     found: set[str] = set()
     for app in APPS:
         for path in (BASE / app).rglob("*.py"):
@@ -137,10 +147,12 @@ def kinds_in_code() -> set[str]:
                 if not isinstance(node, ast.Call):
                     continue
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-                if name not in {"email_queue", "email_queue_template", "_email_rsvps"}:
+                if name not in {"email_queue", "email_queue_template", "_email_rsvps", "notify"}:
                     continue
                 for keyword in node.keywords:
-                    if keyword.arg == "kind":
+                    # ``notify`` (groups.notifications) takes the notification's own kind as
+                    # ``kind`` and the email's as ``email_kind``.
+                    if keyword.arg == ("email_kind" if name == "notify" else "kind"):
                         found |= _kind_values(keyword.value, constants)
     return found
 
@@ -276,6 +288,36 @@ def emails(
     )
     team = Team.objects.create(name="Data Team", slug="data-team", lead=coordinator)
     group_services.relay_send(team=team, sender_name="Vic", sender_email="vic@example.org", body="Hi", ip_address=None)
+
+    # Group life (groups.notifications): a request to join reaches the organizers and its
+    # decision the member; a claim's decision the claimant; an offer to help the team's lead; one
+    # organizer takes the daily digest instead.
+    from accounts.models import NotificationKind, NotificationMode
+    from accounts.services import notification_preferences_set
+    from groups.models import GroupClaim, Membership
+    from groups.notifications import digests_send
+
+    asking = factories.group("Lowell Asks First", ("Lowell",), organizer=organizer)
+    asking.requires_approval = True
+    asking.save(update_fields=["requires_approval"])
+    request = group_services.membership_join(user=activist, group=asking)
+    group_services.membership_decide(organizer=organizer, membership=request, approve=True)
+    group_services.claim_decide(claim=GroupClaim.objects.get(group=orphan), actor=rep_ma3, approve=True)
+    group_services.team_volunteer(user=activist, team=team, message="Count me in.")
+    notification_preferences_set(user=organizer, modes={NotificationKind.JOIN_REQUEST: NotificationMode.DIGEST})
+    late = factories.user("late.joiner@example.org", first_name="Lee")
+    group_services.membership_join(user=late, group=asking)
+    assert Membership.objects.filter(user=late, group=asking).exists()
+    digests_send(now=timezone.now() + timedelta(days=1))
+
+    # The district desk: a rep writes to a group's organizers; each rep's weekly email.
+    from desk import services as desk_services
+    from districts.models import District
+
+    desk_services.outreach_send(
+        rep=rep_ma3, district=District.objects.get(number=3), groups=[lowell_group], subject="Hi", body="How are you?"
+    )
+    desk_services.digests_send_weekly()
 
     # Events: a change, a cancellation, a waitlist promotion, a reminder, a co-host invitation.
     people = [factories.user(f"rsvp{n}@example.org", first_name=f"R{n}") for n in range(3)]
