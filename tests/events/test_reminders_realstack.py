@@ -12,6 +12,7 @@ import asyncio
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
@@ -33,14 +34,25 @@ pytestmark = pytest.mark.realstack
 PEOPLE = 40
 
 
+@dataclass
 class SlowSink(realstack.SmtpSink):
-    """Takes a moment per message, so that a kill lands in the middle of a batch."""
+    """Takes a moment per message and, once ``hold_after`` messages are in, holds the next one
+    until ``release()``: the kill then lands in the middle of a batch however slowly the test
+    process gets to it on a busy machine (it once found all 40 delivered before the kill)."""
 
     delay: float = 0.15
+    hold_after: int | None = None
+    released: threading.Event = field(default_factory=threading.Event)
 
     async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(self.delay)
+        # SmtpSink waits ``delay`` before it accepts (a dataclass field: before this class was one,
+        # the parent's __init__ reset it to 0 and the sink was not slow at all).
+        while self.hold_after is not None and len(self.messages) >= self.hold_after and not self.released.is_set():
+            await asyncio.sleep(0.05)
         return await super().handle_DATA(server, session, envelope)
+
+    def release(self) -> None:
+        self.released.set()
 
 
 @pytest.fixture
@@ -80,11 +92,13 @@ def test_a_worker_killed_mid_batch_loses_no_reminder_and_repeats_at_most_one(wor
     due = set(map(str, Reminder.objects.filter(status=ReminderStatus.PENDING).values_list("pk", flat=True)))
     assert len(due) == PEOPLE
 
+    slow_smtp.hold_after = 13
     worker = worker_factory(slow_smtp)
     assert reminders_tick() == PEOPLE  # four batches of ten, handed to Redis
     assert _wait_until(lambda: len(slow_smtp.messages) >= 13, timeout=60), worker.log()
-    worker.kill()  # SIGKILL, mid-batch: the second batch is half sent
+    worker.kill()  # SIGKILL, mid-batch: the second batch is half sent, its 14th message held
     received_before_kill = sum(_received_ids(slow_smtp).values())
+    slow_smtp.release()  # the held message is accepted: the one repeat a kill may cost
     assert received_before_kill < PEOPLE
     # Every reminder's email was written by the tick; the kill left some of them undelivered.
     assert Reminder.objects.filter(status=ReminderStatus.SENT, email__isnull=False).count() == PEOPLE
