@@ -174,3 +174,38 @@ def test_allauth_s_entrance_pages_speak_in_the_portal_s_voice(client, url):
     page = client.get(url, follow=True).content.decode()
     found = [sentence for sentence in PAGE_STOCK if sentence in page]
     assert not found, found
+
+
+# allauth's own sentences on the account pages a member opens, in its Title Case: each page here
+# speaks in the portal's voice instead.
+ALLAUTH_PAGE_STOCK = (
+    "Email Addresses",
+    "The following email addresses are associated with your account",
+    "Make Primary",
+    "Re-send Verification",
+    "Add Email Address",
+    "Change Password",
+    "Are you sure you want to sign out?",
+    "Account Inactive",
+    "This account is inactive.",
+    "Confirm Access",
+    "Please reauthenticate to safeguard your account.",
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/accounts/email/", "Your email addresses"),
+        ("/accounts/password/change/", "Change your password"),
+        ("/accounts/logout/", "Sign out"),
+        ("/accounts/inactive/", "This account is switched off"),
+        ("/accounts/reauthenticate/", "Confirm it is you"),
+    ],
+)
+def test_the_account_pages_a_member_opens_speak_in_the_portal_s_voice(client, activist, path, heading):
+    client.force_login(activist)
+    page = client.get(path).content.decode()
+    main = page[page.index("<main") : page.index("</main>")]
+    assert heading in main
+    assert [s for s in ALLAUTH_PAGE_STOCK if s in main] == []
