@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "events",
     "newsletter",
     "desk",
+    "embed",
 ]
 
 MIDDLEWARE = [
