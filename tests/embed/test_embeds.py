@@ -138,3 +138,28 @@ def test_the_district_page_offers_the_snippet_to_copy(client, world, settings):
     html = _text(client.get("/districts/ma-3/"))
     assert "Embed this" in html
     assert f"&lt;iframe src=&quot;{settings.SITE_URL}/embed/districts/ma-3/events/&quot;" in html
+
+
+def test_a_group_not_yet_listed_offers_no_snippet_even_to_its_organizers(client, organizer, lowell_group):
+    lowell_group.status = GroupStatus.PENDING
+    lowell_group.save()
+    client.force_login(organizer)
+    html = _text(client.get(f"/groups/{lowell_group.slug}/"))
+    assert "Embed this" not in html and "/embed/" not in html
+
+
+@pytest.mark.parametrize(
+    "path", ["/embed/groups/lowell-indivisible/events/", "/embed/districts/ma-3/events/", "/embed/events/?zip=01852"]
+)
+def test_an_embed_costs_the_same_queries_for_one_event_or_ten(client, lowell_group, path, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_event(host_group=lowell_group, title="Lowell rally")
+    with CaptureQueriesContext(connection) as one:
+        _text(client.get(path))
+    for n in range(9):
+        make_event(host_group=lowell_group, title=f"Lowell meeting {n}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        html = _text(client.get(path))
+    assert html.count('class="list-group-item event-card"') == 10
