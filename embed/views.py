@@ -8,7 +8,7 @@ anonymous page cache, and are the only pages another site may frame."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -19,7 +19,7 @@ from events import selectors as event_selectors
 from events.forms import EventFilterForm
 from events.models import Event
 from groups import selectors as group_selectors
-from groups.models import Group
+from groups.models import Group, GroupSlugHistory
 from imc.middleware import frameable_by_any_site
 from imc.pagecache import public_page
 
@@ -36,7 +36,13 @@ def _events_page(request: HttpRequest, heading: str, events: list[Event], more_u
 @frameable_by_any_site
 @public_page
 def group_events(request: HttpRequest, slug: str) -> HttpResponse:
-    group = get_object_or_404(Group.objects.listed(), slug=slug)
+    group = Group.objects.listed().filter(slug=slug).first()
+    if group is None:
+        # A snippet pasted once outlives a rename: the old address follows the group, as its page does.
+        old = get_object_or_404(GroupSlugHistory.objects.select_related("group"), slug=slug)
+        url = reverse("embed:group_events", args=[old.group.slug])
+        query = request.META.get("QUERY_STRING")
+        return HttpResponsePermanentRedirect(url + (f"?{query}" if query else ""))
     events = event_selectors.events_of_group(group, limit=EMBED_EVENTS)
     return _events_page(request, f"Upcoming events of {group.name}", events, group.get_absolute_url())
 

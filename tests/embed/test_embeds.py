@@ -163,3 +163,13 @@ def test_an_embed_costs_the_same_queries_for_one_event_or_ten(client, lowell_gro
     with django_assert_num_queries(len(one.captured_queries)):
         html = _text(client.get(path))
     assert html.count('class="list-group-item event-card"') == 10
+
+
+def test_a_renamed_groups_old_embed_address_still_shows_its_events(client, world):
+    from groups.models import GroupSlugHistory
+
+    GroupSlugHistory.objects.create(slug="old-lowell-name", group=world["group"])
+    response = client.get("/embed/groups/old-lowell-name/events/?x=1")
+    assert response.status_code == 301
+    assert response["Location"] == f"/embed/groups/{world['group'].slug}/events/?x=1"
+    assert "Lowell rally" in _text(client.get(response["Location"]))
