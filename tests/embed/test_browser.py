@@ -117,3 +117,18 @@ def test_every_embed_fits_300_pixels_and_has_no_axe_violations(browser, live_ser
             found[path] = {"overflow": overflow, "axe": violations}
     assert found == {}
     context.close()
+
+
+def test_the_group_pages_snippet_opens_without_script_and_fits_a_phone(browser, live_server, lowell_group):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    for path in (f"/groups/{lowell_group.slug}/", "/districts/ma-3/"):
+        page.goto(live_server.url + path)
+        code = page.locator("details.embed-this code")
+        assert not code.is_visible()
+        page.locator("details.embed-this > summary").click()  # a native disclosure
+        assert code.is_visible() and code.inner_text().startswith("<iframe src=")
+        box = page.locator("details.embed-this pre").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, path
+    context.close()
