@@ -26,6 +26,7 @@ COPY events/ events/
 COPY newsletter/ newsletter/
 COPY desk/ desk/
 COPY api/ api/
+COPY embed/ embed/
 COPY templates/ templates/
 COPY static/ static/
 

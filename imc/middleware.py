@@ -4,6 +4,7 @@ refusal of addresses that no page of ours can have."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from urllib.parse import unquote_plus
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -31,6 +32,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+# The embeds (``/embed/``) are made for other sites' iframes: the same policy, framed by anyone.
+FRAMEABLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
+
+
+def frameable_by_any_site(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Let any site frame this view's page: no ``X-Frame-Options`` (Django's middleware skips a
+    response marked exempt) and ``frame-ancestors *``. Put it outside ``@public_page``, so that a
+    stored copy says the same."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response.xframe_options_exempt = True  # type: ignore[attr-defined]
+        response["Content-Security-Policy"] = FRAMEABLE_CONTENT_SECURITY_POLICY
+        return response
+
+    return wrapped
 
 
 class SecurityHeadersMiddleware:

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "newsletter",
     "desk",
     "api",
+    "embed",
 ]
 
 MIDDLEWARE = [

@@ -30,6 +30,8 @@ urlpatterns = [
     path("anymail/", include(webhook_patterns())),
     # The district desk: staff only (desk.policy).
     path("desk/", include("desk.urls")),
+    # Pages made for other sites' iframes: the only ones another site may frame (embed.views).
+    path("embed/", include("embed.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -75,6 +75,8 @@ EXTRA_GETS = [
     ("visitor", "/find/?q=Narnia"),
     ("visitor", "/no-such-page/"),
     ("member", "/no-such-page/"),
+    ("visitor", "/embed/find/?q=Lowell"),
+    ("visitor", "/embed/events/?zip=99999&type=nonsense"),
 ]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "outbox", "districts", "groups", "events", "newsletter", "desk", "api"]
+APPS = ["accounts", "outbox", "districts", "groups", "events", "newsletter", "desk", "api", "embed"]
 
 
 def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
@@ -22,8 +22,8 @@ def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
     assert table == {
         Kind.HOME_PANEL: ["groups", "events", "newsletter"],
         Kind.PLACE_PANEL: ["groups", "events"],
-        Kind.DISTRICT_PANEL: ["groups", "events"],
-        Kind.GROUP_PANEL: ["events"],
+        Kind.DISTRICT_PANEL: ["groups", "events", "embed"],
+        Kind.GROUP_PANEL: ["events", "embed"],
         Kind.PROFILE_PANEL: ["groups", "events", "newsletter", "desk"],
         Kind.GROUP_NEXT_EVENTS: ["events"],
         Kind.DISTRICT_EVENTS: ["events"],
@@ -89,7 +89,7 @@ def test_no_app_is_looked_up_by_name_at_run_time():
 
 # The README's layout table, top to bottom: a package imports only those after it. The public API
 # sits on the roof: it reads every app and nothing imports it (portal mounts it by name).
-STOREYS = ["api", "portal", "desk", "newsletter", "events", "groups", "accounts", "outbox", "districts", "imc"]
+STOREYS = ["api", "portal", "embed", "desk", "newsletter", "events", "groups", "accounts", "outbox", "districts", "imc"]
 
 
 @pytest.mark.parametrize(

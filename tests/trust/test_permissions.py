@@ -138,6 +138,11 @@ SITE: dict[str, Rule] = {
     # Another group's invitation to co-host: the invited group's organizers answer it, nobody else.
     "events:cohost_answer": GROUP_ORGANIZERS,
     # newsletter
+    # The embeds: listed groups and published events only (a group not yet listed: 404 for all).
+    "embed:events": PUBLIC,
+    "embed:group_events": PUBLIC,
+    "embed:district_events": PUBLIC,
+    "embed:find": PUBLIC,
     "newsletter:subscribe": PUBLIC,
     "newsletter:thanks": PUBLIC,
     "newsletter:confirm": PUBLIC,  # signed tokens: the link in the subscriber's mail is the proof
@@ -625,6 +630,7 @@ def _slug_for(endpoint: Endpoint, world: World) -> str:
         "districts": "ma-3",
         "newsletter": world.issue.slug,
         "desk": world.group.slug,
+        "embed": world.group.slug,  # embed/groups/<slug>/events/ (a district's is <district>)
     }[prefix]
 
 
