@@ -25,6 +25,7 @@ COPY groups/ groups/
 COPY events/ events/
 COPY newsletter/ newsletter/
 COPY desk/ desk/
+COPY imports/ imports/
 COPY templates/ templates/
 COPY static/ static/
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "outbox", "districts", "groups", "events", "newsletter", "desk"]
+APPS = ["accounts", "outbox", "districts", "groups", "events", "newsletter", "desk", "imports"]
 
 
 def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
@@ -88,7 +88,7 @@ def test_no_app_is_looked_up_by_name_at_run_time():
 
 
 # The README's layout table, top to bottom: a package imports only those after it.
-STOREYS = ["portal", "desk", "newsletter", "events", "groups", "accounts", "outbox", "districts", "imc"]
+STOREYS = ["portal", "imports", "desk", "newsletter", "events", "groups", "accounts", "outbox", "districts", "imc"]
 
 
 @pytest.mark.parametrize(
