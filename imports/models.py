@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from imc.validators import validate_single_line
+
 
 class ImportSource(models.Model):
     """One Mobilize organization whose public events the portal copies, and for whom.
@@ -17,7 +19,7 @@ class ImportSource(models.Model):
     with an error on the source, if they are no longer a coordinator.
     """
 
-    name = models.CharField(max_length=200, help_text="Shown in the admin only.")
+    name = models.CharField(max_length=200, help_text="Shown in the admin only.", validators=[validate_single_line])
     mobilize_org_id = models.PositiveIntegerField("Mobilize organization id", unique=True)
     host_group = models.ForeignKey(
         "groups.Group",
