@@ -92,13 +92,16 @@ class Outcome:
 # --- from Mobilize's JSON to the portal's event fields -------------------------------------------
 
 _BLOCK_END = re.compile(r"(?i)<\s*(br\s*/?|/p|/div|/li|/h[1-6]|/tr)\s*>")
+# What still reads as a tag once the entities are decoded (``&lt;script&gt;``): dropped too, so
+# plain-text readers (calendars, mail) never carry markup, whatever the page's sanitiser does.
+_TAG_LIKE = re.compile(r"<[^<>]*>")
 
 
 def description_text(raw_html: Any) -> str:
     """Mobilize's HTML description as plain text (Markdown, rendered by ``imc.markdown`` later):
     every tag removed (scripts with their content), paragraphs kept as blank lines."""
     text = _BLOCK_END.sub("\n\n", str(raw_html or ""))
-    text = html.unescape(plain_text(text))
+    text = _TAG_LIKE.sub("", html.unescape(plain_text(text)))
     text = multi_line(text)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
 

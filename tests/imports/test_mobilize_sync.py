@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events.models import Event, EventStatus, EventType
@@ -70,7 +73,10 @@ def test_a_second_sync_updates_what_changed_and_writes_nothing_else(fake_mobiliz
     _sync(source)
     before = {e.pk: (e.updated_at, e.sequence) for e in Event.objects.all()}
 
-    again = _sync(source)
+    with CaptureQueriesContext(connection) as queries:
+        again = _sync(source)
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+    assert [w for w in writes if "imports_importsource" not in w] == []  # only the source's own record
     assert again.counts == {"created": 0, "updated": 0, "unchanged": 4, "cancelled": 0, "skipped": 0}
     assert {e.pk: (e.updated_at, e.sequence) for e in Event.objects.all()} == before
     assert "updated_since=" in fake_mobilize.requests[-1]
@@ -173,6 +179,7 @@ def test_bad_items_are_skipped_with_their_reason_and_the_rest_imported(fake_mobi
                      "postal_code": "", "location": None},
     )  # fmt: skip
     fake_mobilize.add(4, description='<p>Bring a friend.</p><script>alert("x")</script><img src=x onerror="alert(1)">')
+    fake_mobilize.add(9, description="<p>Tom &amp; Jerry &lt;script&gt;alert(2)&lt;/script&gt;</p><p>5 &lt; 6</p>")
     fake_mobilize.add(5, address_visibility="PRIVATE")
     fake_mobilize.add(6, visibility="PRIVATE")
     fake_mobilize.add(7, timeslots=[{"id": 71, "start_date": "soon"}])
@@ -188,10 +195,15 @@ def test_bad_items_are_skipped_with_their_reason_and_the_rest_imported(fake_mobi
     assert reasons[6] == "not public on Mobilize"
     assert reasons[7].startswith("a timeslot without")
     assert reasons[8].startswith("join_url:")
-    assert set(reasons) == {1, 2, 3, 6, 7, 8} and outcome.counts["created"] == 2
+    assert set(reasons) == {1, 2, 3, 6, 7, 8} and outcome.counts["created"] == 3
     cleaned = _imported(4).get()
     assert cleaned.description.startswith("Bring a friend.")
     assert "<" not in cleaned.description and "alert" not in cleaned.description
+    page = Client().get(cleaned.get_absolute_url())
+    assert page.status_code == 200 and "alert" not in page.content.decode()
+    assert 'href="https://www.mobilize.us/indivisible/event/4/"' in page.content.decode()
+    decoded = _imported(9).get().description
+    assert decoded.startswith("Tom & Jerry alert(2)\n\n5 < 6") and "<script" not in decoded
     hidden = _imported(5).get()
     assert (hidden.venue, hidden.address, hidden.town.name) == ("", "", "Lowell")
     source.refresh_from_db()
