@@ -235,3 +235,11 @@ def test_the_beat_task_syncs_each_due_source_and_one_failure_does_not_stop_the_o
         "task": "imports.tasks.sync_sources",
         "schedule": 15 * 60.0,
     }
+
+
+def test_a_next_link_off_the_apis_origin_is_not_followed(fake_mobilize, source, monkeypatch):
+    pages = iter([{"data": [], "next": "http://169.254.169.254/latest/meta-data/"}])
+    monkeypatch.setattr(mobilize, "get_page", lambda url: next(pages))
+    assert _sync(source) is None
+    source.refresh_from_db()
+    assert "a next page outside the API" in source.last_error and Event.objects.count() == 0
