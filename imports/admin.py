@@ -19,21 +19,7 @@ class ImportSourceAdmin(RoleScopedAdmin):
     list_display = ["name", "mobilize_org_id", "host_group", "enabled", "last_success_at", "failures", "last_error"]
     list_filter = ["enabled"]
     search_fields = ["name"]
-    fields = [
-        "name",
-        "mobilize_org_id",
-        "host_group",
-        "enabled",
-        "acts_as",
-        "last_success_at",
-        "last_attempt_at",
-        "last_error",
-        "failures",
-        "next_attempt_at",
-        "last_counts",
-        "last_skipped",
-        "created_at",
-    ]
+    # What the importer records: shown, never edited.
     readonly_fields = [
         "acts_as",
         "last_success_at",
@@ -45,6 +31,7 @@ class ImportSourceAdmin(RoleScopedAdmin):
         "last_skipped",
         "created_at",
     ]
+    fields = ["name", "mobilize_org_id", "host_group", "enabled", *readonly_fields]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "host_group":
