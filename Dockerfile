@@ -27,6 +27,7 @@ COPY newsletter/ newsletter/
 COPY desk/ desk/
 COPY api/ api/
 COPY embed/ embed/
+COPY imports/ imports/
 COPY templates/ templates/
 COPY static/ static/
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "desk",
     "api",
     "embed",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 GROUPS_DIGEST_HOUR = env_int("GROUPS_DIGEST_HOUR", 7)
 if not 0 <= GROUPS_DIGEST_HOUR <= 23:
     raise ImproperlyConfigured(f"GROUPS_DIGEST_HOUR={GROUPS_DIGEST_HOUR} is not an hour from 0 to 23.")
+# --- imports ---
+# Mobilize's API (tests point it at a server of their own) and how often each source is synced.
+MOBILIZE_API_URL = (env_str("MOBILIZE_API_URL", "https://api.mobilize.us/v1") or "").rstrip("/")
+MOBILIZE_SYNC_MINUTES = env_int("MOBILIZE_SYNC_MINUTES", 15)
+if MOBILIZE_SYNC_MINUTES < 1:
+    raise ImproperlyConfigured(f"MOBILIZE_SYNC_MINUTES={MOBILIZE_SYNC_MINUTES} must be at least 1.")
 # Every periodic task of the portal, in one place.
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "outbox.tasks.sweep", "schedule": 60.0},
@@ -212,6 +219,8 @@ CELERY_BEAT_SCHEDULE = {
     # week (both recorded per day / per week, so running them more often sends nothing twice).
     "desk-member-counts": {"task": "desk.tasks.member_counts", "schedule": 6 * 3600.0},
     "desk-weekly-digests": {"task": "desk.tasks.weekly_digests", "schedule": 3600.0},
+    # Events of the Mobilize organizations coordinators added as import sources (imports.services).
+    "imports-mobilize-sync": {"task": "imports.tasks.sync_sources", "schedule": MOBILIZE_SYNC_MINUTES * 60.0},
 }
 
 # --- Accounts -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "outbox", "districts", "groups", "events", "newsletter", "desk", "api", "embed"]
+APPS = ["accounts", "outbox", "districts", "groups", "events", "newsletter", "desk", "api", "embed", "imports"]
 
 
 def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
@@ -89,7 +89,20 @@ def test_no_app_is_looked_up_by_name_at_run_time():
 
 # The README's layout table, top to bottom: a package imports only those after it. The public API
 # sits on the roof: it reads every app and nothing imports it (portal mounts it by name).
-STOREYS = ["api", "portal", "embed", "desk", "newsletter", "events", "groups", "accounts", "outbox", "districts", "imc"]
+STOREYS = [
+    "api",
+    "portal",
+    "embed",
+    "imports",
+    "desk",
+    "newsletter",
+    "events",
+    "groups",
+    "accounts",
+    "outbox",
+    "districts",
+    "imc",
+]
 
 
 @pytest.mark.parametrize(

@@ -285,6 +285,7 @@ ADMIN_MODELS: dict[str, tuple] = {
     "newsletter.newsletter": COORDINATORS_READ,
     "newsletter.subscriber": COORDINATORS_READ,
     "newsletter.delivery": COORDINATORS_READ,
+    "imports.importsource": admin_model(COORD, COORD, COORD, COORD, COORD),  # coordinators manage
 }
 ADMIN_CUSTOM: dict[str, tuple[str, str, str]] = {
     "admin:groups_group_decide": (OK, "404", OK),  # the approve/reject/archive page of one group
@@ -397,6 +398,7 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
     from events.models import Event, EventStatus, Reminder
     from groups import services as group_services
     from groups.models import GroupClaim, GroupStatus, Membership, MembershipStatus
+    from imports.models import ImportSource
     from newsletter import services as newsletter_services
     from newsletter import tokens as newsletter_tokens
     from newsletter.models import ConsentSource, Delivery, Subscriber, SubscriberStatus, SubscriptionRequest
@@ -530,6 +532,9 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         "newsletter.newsletter": issue,
         "newsletter.subscriber": sue,
         "newsletter.delivery": Delivery.objects.filter(subscriber=sue).first(),
+        "imports.importsource": ImportSource.objects.create(
+            name="Lowell on Mobilize", mobilize_org_id=4242, host_group=group, acts_as=coordinator
+        ),
     }
     # mfa.authenticator: filled in once the staff clients exist (they get their TOTP then).
     missing = [label for label, obj in objects.items() if obj is None]
