@@ -107,6 +107,8 @@ def export_user_data(user) -> dict:
                 "status": rsvp.status,
                 "since": rsvp.status_changed_at.isoformat(),
                 "attended": rsvp.attended,
+                "party_size": rsvp.party_size,
+                "answers": rsvp.answers,
             }
             for rsvp in rsvps
         ],
@@ -118,6 +120,18 @@ def export_user_data(user) -> dict:
 def erase_user_data(user) -> None:
     """Before the account goes: give up every seat, so the waitlists move on and are told."""
     services.rsvps_release_for_user(user=user)
+
+
+@contributes(Kind.EXPORT_ADDRESS_DATA)
+def export_address_data(email: str) -> dict:
+    """A guest's RSVPs (made without an account) under the address."""
+    return services.guest_data_export(email)
+
+
+@contributes(Kind.ERASE_ADDRESS_DATA)
+def erase_address_data(email: str) -> None:
+    """A guest's RSVPs go: their seats first, so the waitlists move on."""
+    services.guest_data_erase(email)
 
 
 register(Kind.GROUP_NEXT_EVENTS, selectors.next_event_by_group)
