@@ -682,11 +682,16 @@ def guest_rsvp_request(
     _mail_guest_link(existing, event)
 
 
-def _mail_guest_link(rsvp: Rsvp, event: Event) -> None:
+def guest_confirm_token(rsvp: Rsvp) -> str:
+    """The confirmation link's token of a pending guest RSVP (for its current hold)."""
     from events import tokens
 
     assert rsvp.hold_until is not None
-    token = tokens.confirm_token(rsvp.pk, rsvp.hold_until.isoformat())
+    return tokens.confirm_token(rsvp.pk, rsvp.hold_until.isoformat())
+
+
+def _mail_guest_link(rsvp: Rsvp, event: Event) -> None:
+    token = guest_confirm_token(rsvp)
     email_queue_template(
         kind="events.guest_confirm",
         to=rsvp.guest_email,
@@ -727,9 +732,9 @@ def guest_rsvp_confirm(*, rsvp: Rsvp, now: datetime | None = None) -> Rsvp:
         raise RsvpClosed("This link has expired: the seat was held for an hour. RSVP again from the event page.")
     _check_open(event, now)
     status = RsvpStatus.GOING if rsvp.holds_seat else _outcome(event, party_size=rsvp.party_size, now=now, exclude=rsvp)
-    rsvp.status, rsvp.status_changed_at, rsvp.confirmed_at = status, now, now
-    rsvp.holds_seat, rsvp.hold_until = False, None
-    rsvp.save(update_fields=["status", "status_changed_at", "confirmed_at", "holds_seat", "hold_until"])
+    # ``hold_until`` stays: the link still names this RSVP, so a second click shows it.
+    rsvp.status, rsvp.status_changed_at, rsvp.confirmed_at, rsvp.holds_seat = status, now, now, False
+    rsvp.save(update_fields=["status", "status_changed_at", "confirmed_at", "holds_seat"])
     if status == RsvpStatus.GOING:
         reminders_schedule(rsvp=rsvp, event=event, now=now)
     _mail_confirmation(rsvp, event)
