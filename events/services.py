@@ -741,6 +741,24 @@ def guest_rsvp_confirm(*, rsvp: Rsvp, now: datetime | None = None) -> Rsvp:
     return rsvp
 
 
+def guest_holds_release(*, now: datetime | None = None) -> int:
+    """Seats held by guests who never clicked go back: whoever waits for them is promoted.
+
+    Run every minute with the reminders tick. A hold that ran out already stops counting as
+    taken (``RsvpQuerySet.holding_seats``); this serves the waitlist, which no other write
+    would wake. Returns how many holds were released.
+    """
+    now = now or timezone.now()
+    expired = Rsvp.objects.filter(status=RsvpStatus.PENDING, holds_seat=True, hold_until__lte=now)
+    released = 0
+    for event_id in sorted(set(expired.values_list("event_id", flat=True))):
+        with transaction.atomic():
+            event = _lock(Event(pk=event_id))
+            released += expired.filter(event_id=event_id).update(holds_seat=False)
+            _promote_waitlist(event, now=now)
+    return released
+
+
 def guest_link_send(*, email: str, purpose: str) -> None:
     """Mail an address its "manage my RSVPs" link (``purpose="manage"``) or its data link
     (``"data"``), whatever it holds: the page that asks says the same for every address."""

@@ -306,3 +306,17 @@ def test_a_guests_data_is_exported_and_erased_through_the_registry(members):
     assert not Rsvp.objects.filter(guest_email="gina@example.net").exists()
     waiting.refresh_from_db()
     assert waiting.status == GOING  # the seat went to the person waiting
+
+
+def test_a_hold_that_runs_out_gives_its_seat_to_the_person_waiting(members):
+    from events.tasks import reminders_tick as beat
+
+    event = make_event(capacity=1)
+    _guest(event)  # holds the only seat
+    waiting = services.rsvp_create(event=event, user=members[0])
+    assert waiting.status == WAIT
+    with time_machine.travel(timezone.now() + GUEST_HOLD + timedelta(minutes=1)):
+        beat()
+    waiting.refresh_from_db()
+    assert waiting.status == GOING
+    assert OutboundEmail.objects.filter(kind="events.promoted", to=members[0].email).exists()
