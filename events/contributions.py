@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
+from accounts.selectors import user_verified_addresses
 from events import demo, selectors, services
 from events.models import Event, EventSeries, MemberCalendar, Rsvp
 from groups.policy import is_organizer
@@ -113,6 +114,12 @@ def export_user_data(user) -> dict:
             for rsvp in rsvps
         ],
         "private_calendar_feed": MemberCalendar.objects.filter(user=user).exists(),
+        # RSVPs made as a guest with an address the member has proved is theirs (not yet claimed).
+        "guest_rsvps": [
+            rsvp
+            for email in sorted(user_verified_addresses(user))
+            for rsvp in services.guest_data_export(email)["rsvps"]
+        ],
     }
 
 
@@ -120,6 +127,8 @@ def export_user_data(user) -> dict:
 def erase_user_data(user) -> None:
     """Before the account goes: give up every seat, so the waitlists move on and are told."""
     services.rsvps_release_for_user(user=user)
+    for email in user_verified_addresses(user):
+        services.guest_data_erase(email)
 
 
 @contributes(Kind.EXPORT_ADDRESS_DATA)

@@ -320,3 +320,16 @@ def test_a_hold_that_runs_out_gives_its_seat_to_the_person_waiting(members):
     waiting.refresh_from_db()
     assert waiting.status == GOING
     assert OutboundEmail.objects.filter(kind="events.promoted", to=members[0].email).exists()
+
+
+def test_a_members_download_and_deletion_cover_guest_rsvps_under_their_proved_address(members):
+    from events.contributions import erase_user_data, export_user_data
+
+    bob = members[0]
+    EmailAddress.objects.update_or_create(user=bob, email=bob.email, defaults={"verified": True, "primary": True})
+    event = make_event(capacity=5)
+    _guest(event, email=bob.email, name="Bobby")  # pending: not claimed by any confirmation
+    _guest(event, email="someone.else@example.net")
+    assert [r["name"] for r in export_user_data(bob)["guest_rsvps"]] == ["Bobby"]
+    erase_user_data(bob)
+    assert list(Rsvp.objects.values_list("guest_email", flat=True)) == ["someone.else@example.net"]
