@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
+from accounts.selectors import user_verified_addresses
 from events import demo, selectors, services
 from events.models import Event, EventSeries, MemberCalendar, Rsvp
 from groups.policy import is_organizer
@@ -107,10 +108,18 @@ def export_user_data(user) -> dict:
                 "status": rsvp.status,
                 "since": rsvp.status_changed_at.isoformat(),
                 "attended": rsvp.attended,
+                "party_size": rsvp.party_size,
+                "answers": rsvp.answers,
             }
             for rsvp in rsvps
         ],
         "private_calendar_feed": MemberCalendar.objects.filter(user=user).exists(),
+        # RSVPs made as a guest with an address the member has proved is theirs (not yet claimed).
+        "guest_rsvps": [
+            rsvp
+            for email in sorted(user_verified_addresses(user))
+            for rsvp in services.guest_data_export(email)["rsvps"]
+        ],
     }
 
 
@@ -118,6 +127,20 @@ def export_user_data(user) -> dict:
 def erase_user_data(user) -> None:
     """Before the account goes: give up every seat, so the waitlists move on and are told."""
     services.rsvps_release_for_user(user=user)
+    for email in user_verified_addresses(user):
+        services.guest_data_erase(email)
+
+
+@contributes(Kind.EXPORT_ADDRESS_DATA)
+def export_address_data(email: str) -> dict:
+    """A guest's RSVPs (made without an account) under the address."""
+    return services.guest_data_export(email)
+
+
+@contributes(Kind.ERASE_ADDRESS_DATA)
+def erase_address_data(email: str) -> None:
+    """A guest's RSVPs go: their seats first, so the waitlists move on."""
+    services.guest_data_erase(email)
 
 
 register(Kind.GROUP_NEXT_EVENTS, selectors.next_event_by_group)

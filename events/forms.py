@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 
 from districts.models import District, Town
 from districts.selectors import place_lookup
 from events import policy, rules, selectors
-from events.models import Accessibility, Event, EventType, Recurrence
+from events.models import MAX_PARTY, Accessibility, Event, EventType, Recurrence
 from events.selectors import DISTANCES, EventFilters
 from events.services import EDITABLE_FIELDS
 from groups.models import Group, GroupStatus
@@ -133,3 +135,51 @@ class EventForm(ModelForm):
             "accessibility": list(data.get("accessibility") or []),
             "join_url": data.get("join_url") or "",
         }
+
+
+# --- RSVPs -----------------------------------------------------------------------------------
+
+
+def _party_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        label="People coming with you",
+        min_value=0,
+        max_value=MAX_PARTY - 1,
+        initial=0,
+        required=False,
+        help_text=f"Not counting yourself: up to {MAX_PARTY - 1}.",
+    )
+
+
+class RsvpForm(Form):
+    """A member's RSVP: one click, and how many people they bring."""
+
+    bringing = _party_field()
+
+    def party_size(self) -> int:
+        return 1 + (self.cleaned_data.get("bringing") or 0)
+
+
+class GuestRsvpForm(RsvpForm):
+    """An RSVP without an account. The event's questions, when it has some, are answered here
+    too (``answers()``: empty until events have questions)."""
+
+    name = forms.CharField(label="Your name", max_length=150)
+    email = forms.EmailField(label="Email address", help_text="We mail you a link to confirm your RSVP.")
+    zip_code = forms.CharField(label="ZIP code (optional)", max_length=10, required=False)
+    field_order = ["name", "email", "zip_code", "bringing"]
+
+    def clean_zip_code(self) -> str:
+        value = (self.cleaned_data.get("zip_code") or "").strip()
+        if value and not re.fullmatch(r"\d{5}(-\d{4})?", value):
+            raise forms.ValidationError("A ZIP code is five digits, e.g. 01852.")
+        return value
+
+    def answers(self) -> dict:
+        return {}
+
+
+class GuestAddressForm(Form):
+    """Ask for a link by mail: the manage link, or the data link of an address."""
+
+    email = forms.EmailField(label="Email address")

@@ -252,6 +252,15 @@ class RsvpStatus(models.TextChoices):
     GOING = "going", "Going"
     WAITLISTED = "waitlisted", "Waitlisted"
     CANCELLED = "cancelled", "Cancelled"
+    # A guest's RSVP until they click the link mailed to them: it holds a seat (or a waitlist
+    # place) until ``hold_until``, and is nobody's RSVP yet (no reminders, notices, CSV row).
+    PENDING = "pending", "Awaiting the guest's confirmation"
+
+
+# How long a guest's unconfirmed RSVP holds its seat, and how long its confirmation link works.
+GUEST_HOLD = timedelta(minutes=60)
+# The most people one RSVP brings, the person included.
+MAX_PARTY = 10
 
 
 class RsvpQuerySet(models.QuerySet):
@@ -264,11 +273,45 @@ class RsvpQuerySet(models.QuerySet):
     def active(self) -> RsvpQuerySet:
         return self.filter(status__in=[RsvpStatus.GOING, RsvpStatus.WAITLISTED])
 
+    def holding_seats(self, now: datetime | None = None) -> RsvpQuerySet:
+        """The RSVPs that take seats: going, and guests' unconfirmed holds still running."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(status=RsvpStatus.GOING) | Q(status=RsvpStatus.PENDING, holds_seat=True, hold_until__gt=now)
+        )
+
+    def seats_taken(self, now: datetime | None = None) -> int:
+        """People, not RSVPs: each RSVP counts its whole party."""
+        return self.holding_seats(now).aggregate(total=models.Sum("party_size"))["total"] or 0
+
+    def of_guest(self, email: str) -> RsvpQuerySet:
+        """A guest's RSVPs (no account): by the address, in any case."""
+        return self.filter(user__isnull=True, guest_email=email.strip().lower())
+
 
 class Rsvp(models.Model):
+    """One person's RSVP: a member's (``user``) or a guest's (no account: name and address).
+
+    Mail for the RSVP goes to ``recipient_email`` and greets ``person_name``, whoever it is.
+    """
+
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rsvps")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_rsvps")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="event_rsvps"
+    )
+    guest_name = models.CharField(max_length=150, blank=True, validators=[validate_single_line])
+    # Lower-cased by the services; empty for a member's RSVP.
+    guest_email = models.EmailField(blank=True)
+    guest_zip = models.CharField("ZIP code", max_length=10, blank=True, validators=[validate_single_line])
+    # The people this RSVP brings, the person included: seats and the waitlist count them.
+    party_size = models.PositiveSmallIntegerField(default=1)
+    # The answers to the event's questions, keyed by question (the questions are another change).
+    answers = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=RsvpStatus.choices)
+    # A pending guest RSVP: whether it holds a seat (else a waitlist place), and until when.
+    holds_seat = models.BooleanField(default=False)
+    hold_until = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     # When the RSVP entered its status: the waitlist is served in this order.
     status_changed_at = models.DateTimeField(default=timezone.now)
     attended = models.BooleanField(null=True, blank=True)
@@ -278,14 +321,37 @@ class Rsvp(models.Model):
 
     class Meta:
         verbose_name = "RSVP"
-        constraints = [models.UniqueConstraint(fields=["event", "user"], name="one_rsvp_per_person")]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "user"], name="one_rsvp_per_person"),
+            models.UniqueConstraint(
+                fields=["event", "guest_email"], condition=Q(user__isnull=True), name="one_guest_rsvp_per_address"
+            ),
+            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(guest_email=""), name="rsvp_has_a_person"),
+            models.CheckConstraint(condition=Q(party_size__gte=1), name="rsvp_party_at_least_one"),
+        ]
         indexes = [
             models.Index(fields=["event", "status", "status_changed_at"], name="rsvp_event_status"),
             models.Index(fields=["user", "status"], name="rsvp_user_status"),
+            models.Index(fields=["guest_email", "status"], name="rsvp_guest_status", condition=Q(user__isnull=True)),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.event} ({self.status})"
+        return f"{self.person_name} → {self.event} ({self.status})"
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def recipient_email(self) -> str:
+        """Where every mail about this RSVP goes: the member's address, or the guest's."""
+        return self.user.email if self.user_id else self.guest_email  # type: ignore[union-attr]
+
+    @property
+    def person_name(self) -> str:
+        if self.user_id:
+            return self.user.display_name  # type: ignore[union-attr]
+        return self.guest_name or self.guest_email
 
 
 class ReminderKind(models.TextChoices):

@@ -136,6 +136,7 @@ def rsvp_from_cant_come_token(token: str) -> Rsvp | None:
         data = signing.loads(token, salt=CANT_COME_SALT)
     except signing.BadSignature:
         return None
+    # A guest's RSVP has no user: its link carries None, and matches only while it is a guest's.
     return Rsvp.objects.select_related("event", "user").filter(pk=data.get("r"), user_id=data.get("u")).first()
 
 
@@ -163,12 +164,19 @@ def reminder_email_write(*, reminder: Reminder) -> OutboundEmail:
         "event_url": settings.SITE_URL + event.get_absolute_url(),
         "cant_come_url": settings.SITE_URL + reverse("events:cant_come", args=[cant_come_token(rsvp)]),
         "google_url": google_calendar_url(event),
+        "manage_url": "",
     }
+    if rsvp.is_guest:
+        from events.tokens import manage_token
+
+        context["manage_url"] = settings.SITE_URL + reverse(
+            "events:guest_manage", args=[manage_token(rsvp.guest_email)]
+        )
     subject, text, html = render_email("events/email/reminder", context)
     return email_queue(
         dispatch=False,
         kind=REMINDER_EMAIL_KIND,
-        to=rsvp.user.email,
+        to=rsvp.recipient_email,
         subject=subject,
         body_text=text,
         body_html=html,

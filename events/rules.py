@@ -94,3 +94,52 @@ def event_check(**kwargs: Any) -> None:
     problems = event_problems(**kwargs)
     if problems:
         raise ValidationError(problems)
+
+
+# --- RSVPs: seats, parties and the waitlist ------------------------------------------------------
+
+
+class RsvpRefused(ValidationError):
+    """An RSVP that cannot be taken as asked (the party does not fit); the message says why."""
+
+
+def rsvp_outcome(*, capacity: int | None, taken: int, someone_waiting: bool, party_size: int) -> str:
+    """Where an RSVP for ``party_size`` people goes: ``"going"`` or ``"waitlisted"``.
+
+    ``taken`` counts people (each RSVP's whole party, and guests' holds still running). The
+    rules, each a plain answer rather than a guess:
+
+    - A party is 1 to MAX_PARTY people; one larger than the event's seats can never fit (an
+      event with no seats at all takes a waitlist only).
+    - Someone already waiting keeps their turn: a newcomer never jumps the waitlist.
+    - A party fits in the seats left, or the event is full and it joins the waitlist; a party
+      larger than the seats that are still left is refused, so it can come with fewer people
+      (or wait until the event is full and join the waitlist).
+    """
+    from events.models import MAX_PARTY, RsvpStatus
+
+    if not 1 <= party_size <= MAX_PARTY:
+        raise RsvpRefused(f"An RSVP is for 1 to {MAX_PARTY} people, you included.")
+    if capacity is None:
+        return RsvpStatus.GOING
+    if 0 < capacity < party_size:  # (no seats at all is "waitlist only": the organizer adds seats later)
+        raise RsvpRefused(f"This event has {capacity} seats in all: a party of {party_size} cannot fit.")
+    left = max(capacity - taken, 0)
+    if someone_waiting or left == 0:
+        return RsvpStatus.WAITLISTED
+    if party_size > left:
+        seats = "1 seat is" if left == 1 else f"{left} seats are"
+        raise RsvpRefused(f"Only {seats} left: RSVP for {left} or fewer people.")
+    return RsvpStatus.GOING
+
+
+def waitlist_serves(*, free: int, parties: list[int]) -> int:
+    """How many of the waiting parties (in line order) the ``free`` seats take: in order, and
+    the first that does not fit stops the line (nobody behind overtakes it)."""
+    served = 0
+    for size in parties:
+        if size > free:
+            break
+        free -= size
+        served += 1
+    return served

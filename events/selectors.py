@@ -161,7 +161,8 @@ def waitlist_position(rsvp: Rsvp) -> int | None:
 def seats_left(event: Event) -> int | None:
     if event.capacity is None:
         return None
-    return max(event.capacity - event.rsvps.going().count(), 0)
+    # People, not RSVPs: whole parties, and guests' unconfirmed holds while they run.
+    return max(event.capacity - event.rsvps.seats_taken(), 0)
 
 
 def feed_events(*, now: datetime | None = None) -> EventQuerySet:

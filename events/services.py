@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -21,6 +23,7 @@ from districts.models import Town
 from events import policy, rules
 from events.ics import event_ics
 from events.models import (
+    GUEST_HOLD,
     CoHostInvitation,
     CoHostStatus,
     Event,
@@ -33,13 +36,15 @@ from events.models import (
 )
 from events.reminders import (
     MA_TZ,
+    cant_come_token,
     reminders_end_for_event,
     reminders_end_for_rsvp,
     reminders_reschedule_event,
     reminders_schedule,
 )
-from events.rules import MAX_OCCURRENCES
+from events.rules import MAX_OCCURRENCES, rsvp_outcome, waitlist_serves
 from groups.models import Group, Membership
+from imc.links import absolute
 from imc.validators import require_clean_text
 from outbox.services import email_queue, email_queue_template, render_email
 
@@ -181,15 +186,41 @@ def _rsvp_people(event: Event) -> list[Rsvp]:
     return list(event.rsvps.active().select_related("user"))
 
 
+def rsvp_links(rsvp: Rsvp) -> dict[str, str]:
+    """The links every mail about an RSVP carries, member's or guest's: the event, "I can't
+    come", and for a guest "manage my RSVPs" (a member manages them on their profile)."""
+    from events import tokens
+
+    links = {
+        "event_url": absolute(rsvp.event.get_absolute_url()),
+        "cant_come_url": absolute(reverse("events:cant_come", args=[cant_come_token(rsvp)])),
+        "manage_url": "",
+    }
+    if rsvp.is_guest:
+        links["manage_url"] = absolute(reverse("events:guest_manage", args=[tokens.manage_token(rsvp.guest_email)]))
+    return links
+
+
+def _ics_attachment(event: Event, *, include_join_url: bool = False) -> list[dict]:
+    return [
+        {
+            "filename": f"{event.slug}.ics",
+            "content": event_ics(event, include_join_url=include_join_url).decode(),
+            "mimetype": "text/calendar",
+        }
+    ]
+
+
 def _email_rsvps(event: Event, *, kind: str, template: str, extra: dict | None = None, ics: bool = True) -> None:
     """Tell everyone who RSVP'd (going or waitlisted); one outbox row each, in this transaction."""
-    attachment = [{"filename": f"{event.slug}.ics", "content": event_ics(event).decode(), "mimetype": "text/calendar"}]
+    attachment = _ics_attachment(event)
     for rsvp in _rsvp_people(event):
-        context = {"event": event, "rsvp": rsvp, "event_url": settings.SITE_URL + event.get_absolute_url()}
+        rsvp.event = event
+        context = {"event": event, "rsvp": rsvp, **rsvp_links(rsvp)}
         subject, text, html = render_email(template, {**context, **(extra or {})})
         email_queue(
             kind=kind,
-            to=rsvp.user.email,
+            to=rsvp.recipient_email,
             subject=subject,
             body_text=text,
             body_html=html,
@@ -426,85 +457,383 @@ def cohost_withdraw(*, invitation: CoHostInvitation, by: User) -> CoHostInvitati
 
 
 # --- RSVPs -----------------------------------------------------------------------------------
+# Seats count people: each RSVP takes its whole party (``Rsvp.party_size``), and a guest's
+# unconfirmed hold takes its seats until it runs out (``RsvpQuerySet.holding_seats``). Where an
+# RSVP goes is ``events.rules.rsvp_outcome``; every write that counts seats holds the event row
+# (``select_for_update``), so two people taking the last seat are served one after the other.
+
+
+def _check_open(event: Event, now: datetime) -> None:
+    if event.status != EventStatus.PUBLISHED or now >= event.starts_at:
+        raise RsvpClosed("RSVPs are closed for this event.")
+
+
+def _outcome(event: Event, *, party_size: int, now: datetime, exclude: Rsvp | None = None) -> str:
+    """Where an RSVP of ``party_size`` goes now; call with the event row locked."""
+    holding = event.rsvps.holding_seats(now)
+    waiting = event.rsvps.waitlisted()
+    if exclude is not None:
+        holding, waiting = holding.exclude(pk=exclude.pk), waiting.exclude(pk=exclude.pk)
+    return rsvp_outcome(
+        capacity=event.capacity,
+        taken=holding.aggregate(total=Sum("party_size"))["total"] or 0,
+        someone_waiting=waiting.exists(),
+        party_size=party_size,
+    )
+
+
+def _mail_confirmation(rsvp: Rsvp, event: Event) -> None:
+    """Every RSVP is answered by a mail: the details, the .ics, "I can't come" and, on the
+    waitlist, the place in line."""
+    from events.selectors import waitlist_position
+
+    rsvp.event = event
+    going = rsvp.status == RsvpStatus.GOING
+    context = {"event": event, "rsvp": rsvp, "going": going, "position": waitlist_position(rsvp), **rsvp_links(rsvp)}
+    subject, text, html = render_email("events/email/confirmation", context)
+    email_queue(
+        kind="events.rsvp_confirmation",
+        to=rsvp.recipient_email,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        attachments=_ics_attachment(event, include_join_url=going),
+    )
 
 
 @transaction.atomic
-def rsvp_create(*, event: Event, user: User, now: datetime | None = None) -> Rsvp:
-    """RSVP in one click: a seat if one is left, else a place on the waitlist.
+def rsvp_create(*, event: Event, user: User, party_size: int = 1, now: datetime | None = None) -> Rsvp:
+    """RSVP in one click: a seat for the party if it fits, else a place on the waitlist.
 
-    The event row is locked (``select_for_update``) while seats are counted, so two members
-    taking the last seat at the same moment are served one after the other: one gets the seat,
-    the other the waitlist.
+    Raises ``RsvpClosed`` (not open) or ``RsvpRefused`` (the party does not fit; see
+    ``events.rules.rsvp_outcome``). Every new RSVP is answered by a confirmation mail.
     """
     now = now or timezone.now()
     event = _lock(event)
-    if event.status != EventStatus.PUBLISHED or now >= event.starts_at:
-        raise RsvpClosed("RSVPs are closed for this event.")
+    _check_open(event, now)
     rsvp = Rsvp.objects.filter(event=event, user=user).first()
     if rsvp is not None and rsvp.status != RsvpStatus.CANCELLED:
         return rsvp
-    has_seat = event.capacity is None or event.rsvps.going().count() < event.capacity
-    # Someone already waiting keeps their turn: a newcomer never jumps the waitlist.
-    if has_seat and event.rsvps.waitlisted().exists():
-        has_seat = False
-    status = RsvpStatus.GOING if has_seat else RsvpStatus.WAITLISTED
+    status = _outcome(event, party_size=party_size, now=now)
     if rsvp is None:
-        rsvp = Rsvp.objects.create(event=event, user=user, status=status, status_changed_at=now)
+        rsvp = Rsvp.objects.create(
+            event=event, user=user, status=status, status_changed_at=now, party_size=party_size, confirmed_at=now
+        )
     else:
         rsvp.status, rsvp.status_changed_at, rsvp.attended = status, now, None
-        rsvp.save(update_fields=["status", "status_changed_at", "attended"])
+        rsvp.party_size, rsvp.confirmed_at = party_size, now
+        rsvp.save(update_fields=["status", "status_changed_at", "attended", "party_size", "confirmed_at"])
     if status == RsvpStatus.GOING:
         reminders_schedule(rsvp=rsvp, event=event, now=now)
+    _mail_confirmation(rsvp, event)
     return rsvp
 
 
-@transaction.atomic
-def rsvp_cancel(*, rsvp: Rsvp, by: User, now: datetime | None = None) -> Rsvp:
-    """Cancel an RSVP; a freed seat goes to the first person on the waitlist, who is emailed."""
-    if not policy.can_cancel_rsvp(by, rsvp):
-        raise PermissionDenied("Only the person who RSVP'd cancels it.")
+def _cancel(rsvp: Rsvp, now: datetime | None) -> Rsvp:
     now = now or timezone.now()
     event = _lock(rsvp.event)
     rsvp = Rsvp.objects.select_for_update().get(pk=rsvp.pk)
     if rsvp.status == RsvpStatus.CANCELLED:
         return rsvp
-    was_going = rsvp.status == RsvpStatus.GOING
+    held_seats = rsvp.status == RsvpStatus.GOING or (rsvp.status == RsvpStatus.PENDING and rsvp.holds_seat)
     rsvp.status, rsvp.status_changed_at = RsvpStatus.CANCELLED, now
     rsvp.save(update_fields=["status", "status_changed_at"])
     reminders_end_for_rsvp(rsvp=rsvp, reason="RSVP cancelled")
-    if was_going:
+    if held_seats:
         _promote_waitlist(event, now=now)
     return rsvp
 
 
-def _promote_waitlist(event: Event, now: datetime | None = None) -> list[Rsvp]:
-    """Fill free seats from the waitlist in order; call with the event row locked."""
-    now = now or timezone.now()
-    if event.status != EventStatus.PUBLISHED or now >= event.starts_at:
-        return []
-    promoted = []
-    free = None if event.capacity is None else event.capacity - event.rsvps.going().count()
-    waiting = event.rsvps.waitlisted().select_related("user")
-    for rsvp in waiting if free is None else waiting[: max(free, 0)]:
-        rsvp.status, rsvp.status_changed_at = RsvpStatus.GOING, now
-        rsvp.save(update_fields=["status", "status_changed_at"])
-        reminders_schedule(rsvp=rsvp, event=event, now=now)
-        subject, text, html = render_email(
-            "events/email/promoted",
-            {"event": event, "rsvp": rsvp, "event_url": settings.SITE_URL + event.get_absolute_url()},
-        )
-        email_queue(kind="events.promoted", to=rsvp.user.email, subject=subject, body_text=text, body_html=html)
-        promoted.append(rsvp)
-    return promoted
+@transaction.atomic
+def rsvp_cancel(*, rsvp: Rsvp, by: User, now: datetime | None = None) -> Rsvp:
+    """Cancel an RSVP; freed seats go to the people first on the waitlist, who are emailed."""
+    if not policy.can_cancel_rsvp(by, rsvp):
+        raise PermissionDenied("Only the person who RSVP'd cancels it.")
+    return _cancel(rsvp, now)
 
 
 @transaction.atomic
-def attendance_mark(*, event: Event, by: User, attended_user_ids: set[int]) -> int:
-    """Record who came, after the event has started. Returns how many were marked present."""
+def rsvp_cancel_by_link(*, rsvp: Rsvp, now: datetime | None = None) -> Rsvp:
+    """Cancel from a signed link mailed to the RSVP's own address ("I can't come", a guest's
+    manage page): the caller has read the RSVP from a valid token, which stands for its person."""
+    return _cancel(rsvp, now)
+
+
+def _promote_waitlist(event: Event, now: datetime | None = None) -> list[Rsvp]:
+    """Fill free seats from the waitlist in line order, whole parties only (the first party that
+    does not fit stops the line); call with the event row locked."""
+    now = now or timezone.now()
+    if event.status != EventStatus.PUBLISHED or now >= event.starts_at:
+        return []
+    waiting = list(event.rsvps.waitlisted().select_related("user"))
+    if event.capacity is None:
+        chosen = waiting
+    else:
+        free = max(event.capacity - event.rsvps.seats_taken(now), 0)
+        chosen = waiting[: waitlist_serves(free=free, parties=[r.party_size for r in waiting])]
+    for rsvp in chosen:
+        rsvp.event = event
+        rsvp.status, rsvp.status_changed_at = RsvpStatus.GOING, now
+        rsvp.save(update_fields=["status", "status_changed_at"])
+        reminders_schedule(rsvp=rsvp, event=event, now=now)
+        subject, text, html = render_email("events/email/promoted", {"event": event, "rsvp": rsvp, **rsvp_links(rsvp)})
+        email_queue(
+            kind="events.promoted",
+            to=rsvp.recipient_email,
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            attachments=_ics_attachment(event, include_join_url=True),
+        )
+    return chosen
+
+
+@transaction.atomic
+def attendance_mark(
+    *, event: Event, by: User, attended_user_ids: set[int] | None = None, attended_rsvp_ids: set[int] | None = None
+) -> int:
+    """Record who came, after the event has started. Returns how many were marked present.
+
+    Guests have no user id: the attendees page names RSVPs (``attended_rsvp_ids``)."""
     _require_manager(by, event)
     going = event.rsvps.filter(status=RsvpStatus.GOING)
-    going.exclude(user_id__in=attended_user_ids).update(attended=False)
-    return going.filter(user_id__in=attended_user_ids).update(attended=True)
+    present = Q(pk__in=attended_rsvp_ids or set()) | Q(user_id__in=attended_user_ids or set())
+    going.exclude(present).update(attended=False)
+    return going.filter(present).update(attended=True)
+
+
+# --- guests: RSVP without an account ----------------------------------------------------------
+# A guest gives a name, an address (and a ZIP code); the portal mails a confirmation link and
+# holds the seat (or the waitlist place) for GUEST_HOLD. What the page answers never depends on
+# the address: whether it already has an RSVP or an account is said only in the mail to it.
+
+
+def _guest_context(event: Event, email: str) -> dict:
+    from events import tokens
+
+    return {
+        "event": event,
+        "event_url": absolute(event.get_absolute_url()),
+        "manage_url": absolute(reverse("events:guest_manage", args=[tokens.manage_token(email)])),
+        "hold_minutes": int(GUEST_HOLD.total_seconds() // 60),
+    }
+
+
+@transaction.atomic
+def guest_rsvp_request(
+    *,
+    event: Event,
+    name: str,
+    email: str,
+    zip_code: str = "",
+    party_size: int = 1,
+    answers: dict | None = None,
+    now: datetime | None = None,
+) -> None:
+    """A visitor RSVPs as a guest: a pending RSVP holds its seat (or waitlist place) and a
+    confirmation link is mailed to the address.
+
+    Raises ``RsvpClosed`` or ``RsvpRefused`` from the event and the party alone, before the
+    address is looked at. Then, silently (the caller's answer is the same in every case): an
+    address that already has this event's RSVP is mailed its manage link instead; one whose
+    request is still waiting is mailed the same link again (the hold is not extended).
+    """
+    now = now or timezone.now()
+    email = email.strip().lower()
+    values = {"guest_name": name.strip(), "guest_zip": zip_code.strip()}
+    require_clean_text(Rsvp, values)
+    event = _lock(event)
+    _check_open(event, now)
+    existing = Rsvp.objects.select_for_update().filter(event=event, user__isnull=True, guest_email=email).first()
+    if existing is not None and existing.status in (RsvpStatus.GOING, RsvpStatus.WAITLISTED):
+        email_queue_template(
+            kind="events.guest_already",
+            to=email,
+            template_prefix="events/email/guest_already",
+            context={**_guest_context(event, email), "rsvp": existing},
+        )
+        return
+    pending = (
+        existing is not None
+        and existing.status == RsvpStatus.PENDING
+        and existing.hold_until is not None
+        and existing.hold_until > now
+    )
+    if not pending:
+        status = _outcome(event, party_size=party_size, now=now, exclude=existing)
+        fields = {
+            **values,
+            "party_size": party_size,
+            "answers": answers or {},
+            "status": RsvpStatus.PENDING,
+            "status_changed_at": now,
+            "holds_seat": status == RsvpStatus.GOING,
+            "hold_until": now + GUEST_HOLD,
+            "confirmed_at": None,
+            "attended": None,
+        }
+        if existing is None:
+            existing = Rsvp.objects.create(event=event, guest_email=email, **fields)
+        else:
+            for field, value in fields.items():
+                setattr(existing, field, value)
+            existing.save(update_fields=list(fields))
+    assert existing is not None and existing.hold_until is not None
+    _mail_guest_link(existing, event)
+
+
+def guest_confirm_token(rsvp: Rsvp) -> str:
+    """The confirmation link's token of a pending guest RSVP (for its current hold)."""
+    from events import tokens
+
+    assert rsvp.hold_until is not None
+    return tokens.confirm_token(rsvp.pk, rsvp.hold_until.isoformat())
+
+
+def _mail_guest_link(rsvp: Rsvp, event: Event) -> None:
+    token = guest_confirm_token(rsvp)
+    email_queue_template(
+        kind="events.guest_confirm",
+        to=rsvp.guest_email,
+        template_prefix="events/email/guest_confirm",
+        context={
+            **_guest_context(event, rsvp.guest_email),
+            "rsvp": rsvp,
+            "confirm_url": absolute(reverse("events:guest_confirm", args=[token])),
+        },
+    )
+
+
+def guest_rsvp_from_token(token: str) -> Rsvp | None:
+    """The pending RSVP a confirmation link stands for, or None (forged, expired, superseded)."""
+    from events import tokens
+
+    found = tokens.read_confirm_token(token)
+    if found is None:
+        return None
+    pk, hold_until = found
+    rsvp = Rsvp.objects.select_related("event__town", "event__host_group").filter(pk=pk, user__isnull=True).first()
+    if rsvp is None or rsvp.hold_until is None or rsvp.hold_until.isoformat() != hold_until:
+        return None
+    return rsvp
+
+
+@transaction.atomic
+def guest_rsvp_confirm(*, rsvp: Rsvp, now: datetime | None = None) -> Rsvp:
+    """The guest clicked their link: the held seat is theirs (or the waitlist place, in line
+    from now). A hold that ran out is refused (``RsvpClosed``): RSVP again. Confirming twice
+    changes nothing."""
+    now = now or timezone.now()
+    event = _lock(rsvp.event)
+    rsvp = Rsvp.objects.select_for_update().get(pk=rsvp.pk)
+    if rsvp.status != RsvpStatus.PENDING:
+        return rsvp
+    if rsvp.hold_until is None or rsvp.hold_until <= now:
+        raise RsvpClosed("This link has expired: the seat was held for an hour. RSVP again from the event page.")
+    _check_open(event, now)
+    status = RsvpStatus.GOING if rsvp.holds_seat else _outcome(event, party_size=rsvp.party_size, now=now, exclude=rsvp)
+    # ``hold_until`` stays: the link still names this RSVP, so a second click shows it.
+    rsvp.status, rsvp.status_changed_at, rsvp.confirmed_at, rsvp.holds_seat = status, now, now, False
+    rsvp.save(update_fields=["status", "status_changed_at", "confirmed_at", "holds_seat"])
+    if status == RsvpStatus.GOING:
+        reminders_schedule(rsvp=rsvp, event=event, now=now)
+    _mail_confirmation(rsvp, event)
+    return rsvp
+
+
+def guest_holds_release(*, now: datetime | None = None) -> int:
+    """Seats held by guests who never clicked go back: whoever waits for them is promoted.
+
+    Run every minute with the reminders tick. A hold that ran out already stops counting as
+    taken (``RsvpQuerySet.holding_seats``); this serves the waitlist, which no other write
+    would wake. Returns how many holds were released.
+    """
+    now = now or timezone.now()
+    expired = Rsvp.objects.filter(status=RsvpStatus.PENDING, holds_seat=True, hold_until__lte=now)
+    released = 0
+    for event_id in sorted(set(expired.values_list("event_id", flat=True))):
+        with transaction.atomic():
+            event = _lock(Event(pk=event_id))
+            released += expired.filter(event_id=event_id).update(holds_seat=False)
+            _promote_waitlist(event, now=now)
+    return released
+
+
+def guest_link_send(*, email: str, purpose: str) -> None:
+    """Mail an address its "manage my RSVPs" link (``purpose="manage"``) or its data link
+    (``"data"``), whatever it holds: the page that asks says the same for every address."""
+    from events import tokens
+
+    email = email.strip().lower()
+    if purpose == "manage":
+        url = absolute(reverse("events:guest_manage", args=[tokens.manage_token(email)]))
+    else:
+        url = absolute(reverse("events:guest_data", args=[tokens.data_token(email)]))
+    email_queue_template(
+        kind=f"events.guest_{purpose}_link",
+        to=email,
+        template_prefix=f"events/email/guest_{purpose}_link",
+        context={"url": url},
+    )
+
+
+@transaction.atomic
+def guest_rsvps_claim(*, user: User, email: str) -> int:
+    """A member proved ``email`` is theirs: its guest RSVPs become the account's.
+
+    Where the member already has an RSVP of their own for the same event, theirs stands and the
+    guest one is given up (its seats go to the waitlist). Returns how many were attached.
+    """
+    from accounts.selectors import user_verified_addresses
+
+    email = email.strip().lower()
+    if email not in user_verified_addresses(user):
+        return 0
+    attached = 0
+    for rsvp in Rsvp.objects.of_guest(email).select_related("event"):
+        own = Rsvp.objects.filter(event_id=rsvp.event_id, user=user).first()
+        if own is not None and own.status != RsvpStatus.CANCELLED:
+            if rsvp.status != RsvpStatus.CANCELLED:
+                _cancel(rsvp, None)
+            continue
+        if own is not None:
+            own.delete()  # the member's own cancelled RSVP: the guest one is the newer word
+        Rsvp.objects.filter(pk=rsvp.pk).update(user=user, guest_email="", guest_name="", guest_zip="")
+        attached += 1
+    return attached
+
+
+def guest_data_export(email: str) -> dict:
+    """What events holds under a guest's address, for the data download of that address."""
+    rsvps = Rsvp.objects.of_guest(email).select_related("event").order_by("event__starts_at")
+    return {
+        "rsvps": [
+            {
+                "event": rsvp.event.title,
+                "url": absolute(rsvp.event.get_absolute_url()),
+                "starts_at": rsvp.event.starts_at.isoformat(),
+                "name": rsvp.guest_name,
+                "email": rsvp.guest_email,
+                "zip_code": rsvp.guest_zip,
+                "party_size": rsvp.party_size,
+                "answers": rsvp.answers,
+                "status": rsvp.status,
+                "since": rsvp.status_changed_at.isoformat(),
+                "attended": rsvp.attended,
+            }
+            for rsvp in rsvps
+        ]
+    }
+
+
+@transaction.atomic
+def guest_data_erase(email: str) -> int:
+    """Erase a guest's RSVPs: seats are given up first (the waitlists move on), then the rows go."""
+    rows = list(Rsvp.objects.of_guest(email).select_related("event"))
+    for rsvp in rows:
+        if rsvp.status != RsvpStatus.CANCELLED:
+            _cancel(rsvp, None)
+    return Rsvp.objects.of_guest(email).delete()[0]
 
 
 # --- private feed ----------------------------------------------------------------------------

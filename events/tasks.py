@@ -5,9 +5,11 @@ The tick writes reminder emails to the outbox; ``outbox.tasks.send_batch`` deliv
 
 from celery import shared_task
 
-from events import reminders
+from events import reminders, services
 
 
 @shared_task(name="events.tasks.reminders_tick")
 def reminders_tick() -> int:
+    # The same minute's beat gives back the seats of guests who never confirmed.
+    services.guest_holds_release()
     return reminders.reminders_tick()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import views
+from events import guest_views, views
 
 app_name = "events"
 urlpatterns = [
@@ -12,10 +12,17 @@ urlpatterns = [
     path("feed/<token:token>.ics", views.member_feed, name="member_feed"),
     path("cant-come/<token:token>/", views.cant_come, name="cant_come"),
     path("co-hosting/<int:pk>/", views.cohost_answer, name="cohost_answer"),
+    # Guests (no account): confirm by the mailed link, manage by link, their data by link.
+    path("guest/confirm/<token:token>/", guest_views.guest_confirm, name="guest_confirm"),
+    path("guest/my-rsvps/", guest_views.guest_link_request, name="guest_link_request"),
+    path("guest/my-rsvps/<token:token>/", guest_views.guest_manage, name="guest_manage"),
+    path("guest/my-data/", guest_views.guest_data_request, name="guest_data_request"),
+    path("guest/my-data/<token:token>/", guest_views.guest_data, name="guest_data"),
     path("<slug:slug>/", views.event_detail, name="detail"),
     path("<slug:slug>/event.ics", views.event_ics_view, name="ics"),
     path("<slug:slug>/rsvp/", views.rsvp, name="rsvp"),
     path("<slug:slug>/rsvp/cancel/", views.rsvp_cancel, name="rsvp_cancel"),
+    path("<slug:slug>/rsvp/guest/", guest_views.guest_rsvp, name="guest_rsvp"),
     path("<slug:slug>/edit/", views.event_edit, name="edit"),
     path("<slug:slug>/publish/", views.event_publish, name="publish"),
     path("<slug:slug>/cancel/", views.event_cancel, name="cancel"),

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 
 from districts.models import District
 from events import policy, selectors, services
-from events.forms import EventFilterForm, EventForm
+from events.forms import EventFilterForm, EventForm, RsvpForm
 from events.ics import build_calendar, event_ics, google_calendar_url, outlook_calendar_url
-from events.models import CoHostInvitation, CoHostStatus, Event, MemberCalendar, Rsvp, RsvpStatus
+from events.models import GUEST_HOLD, MAX_PARTY, CoHostInvitation, CoHostStatus, Event, MemberCalendar, Rsvp, RsvpStatus
 from events.reminders import MA_TZ, rsvp_from_cant_come_token
+from events.rules import RsvpRefused
 from groups import policy as group_policy
 from groups.models import Group
 from imc.csvsafe import csv_writer
@@ -138,6 +139,8 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "waitlist_count": event.rsvps.waitlisted().count() if manages else None,
         "cohost_invitations": selectors.cohost_invitations_of(event) if manages else [],
         "cohost_to_answer": selectors.cohost_invitations_answerable(request.user, event),
+        "guest_hold_minutes": int(GUEST_HOLD.total_seconds() // 60),
+        "max_bringing": MAX_PARTY - 1,
     }
     return render(request, "events/event_detail.html", context)
 
@@ -198,13 +201,20 @@ def member_feed_reset(request: HttpRequest) -> HttpResponse:
 @require_POST
 def rsvp(request: HttpRequest, slug: str) -> HttpResponse:
     event = _visible_event(request, slug)
+    form = RsvpForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("bringing", ["Say how many people come with you."])))
+        return redirect(event)
     try:
-        result = services.rsvp_create(event=event, user=request.user)
+        result = services.rsvp_create(event=event, user=request.user, party_size=form.party_size())
     except services.RsvpClosed as exc:
         messages.error(request, str(exc))
         return redirect(event)
+    except RsvpRefused as exc:
+        messages.error(request, exc.messages[0])
+        return redirect(event)
     if result.status == RsvpStatus.GOING:
-        messages.success(request, "You're going. We'll remind you before it starts.")
+        messages.success(request, "You're going. We've emailed you the details, and we'll remind you before it starts.")
     else:
         position = selectors.waitlist_position(result)
         messages.info(request, f"The event is full: you are number {position} on the waitlist.")
@@ -228,7 +238,7 @@ def cant_come(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "events/cant_come.html", {"invalid": True}, status=404)
     if request.method == "POST":
         # The reminder's signed link stands for the person it was sent to.
-        services.rsvp_cancel(rsvp=found, by=found.user)
+        services.rsvp_cancel_by_link(rsvp=found)
         return render(request, "events/cant_come.html", {"rsvp": found, "done": True})
     return render(request, "events/cant_come.html", {"rsvp": found, "active": found.status != RsvpStatus.CANCELLED})
 
@@ -339,8 +349,8 @@ def event_cancel(request: HttpRequest, slug: str) -> HttpResponse:
 def attendees(request: HttpRequest, slug: str) -> HttpResponse:
     event = _managed_event(request, slug)
     if request.method == "POST":
-        ids = {int(v) for v in request.POST.getlist("attended") if v.isdigit()}
-        count = services.attendance_mark(event=event, by=request.user, attended_user_ids=ids)
+        ids = {int(v) for v in request.POST.getlist("attended") if v.isdigit() and len(v) < 18}
+        count = services.attendance_mark(event=event, by=request.user, attended_rsvp_ids=ids)
         messages.success(request, f"Attendance saved: {count} present.")
         return redirect("events:attendees", slug=slug)
     rsvps = event.rsvps.active().select_related("user").order_by("status", "status_changed_at", "pk")
@@ -354,10 +364,20 @@ def attendees_csv(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}-attendees.csv"'
     writer = csv_writer(response)
-    writer.writerow(["name", "email", "status", "rsvp_at", "attended"])
+    writer.writerow(["name", "email", "status", "rsvp_at", "attended", "party_size", "guest", "zip_code"])
     for row in event.rsvps.active().select_related("user").order_by("status", "status_changed_at", "pk"):
         attended = "" if row.attended is None else ("yes" if row.attended else "no")
+        name = row.user.get_full_name() if row.user_id else row.guest_name  # type: ignore[union-attr]
         writer.writerow(
-            [row.user.get_full_name(), row.user.email, row.status, row.status_changed_at.isoformat(), attended]
+            [
+                name,
+                row.recipient_email,
+                row.status,
+                row.status_changed_at.isoformat(),
+                attended,
+                row.party_size,
+                "yes" if row.is_guest else "no",
+                row.guest_zip,
+            ]
         )
     return response

@@ -48,6 +48,11 @@ class Kind(enum.StrEnum):
     # (user) -> None: remove what deleting the user row would leave behind (rows keyed by address,
     # seats to give up). Runs inside the deletion's transaction.
     ERASE_USER_DATA = "erase_user_data"
+    # (email) -> JSON-ready dict of what the app holds under an address, apart from any account
+    # (a guest's RSVPs): the download opened by a link mailed to that address.
+    EXPORT_ADDRESS_DATA = "export_address_data"
+    # (email) -> None: erase what the app holds under the address apart from any account.
+    ERASE_ADDRESS_DATA = "erase_address_data"
     DEMO_SEED = "demo_seed"  # (stdout) -> None: create or refresh the app's demo data, idempotently
     # () -> the app's models whose rows public pages show: a saved or deleted row makes the
     # stored pages stale (imc.pagecache). Bookkeeping rows (deliveries, logs) are left out.

@@ -192,6 +192,20 @@ def crawl(world, staff_client_factory) -> list[Page]:
         response = getattr(member, method)("/accounts/2fa/totp/activate/", data)
         assert _is_html(response) and response.status_code == 200, (method, response.status_code)
         pages.append(_page(f"{method.upper()} /accounts/2fa/totp/activate/ as member", response))
+    # A guest's RSVP sent, a link asked for by mail, the confirmation used, a guest's bad link.
+    cache.clear()
+    guest_posts = (
+        ("events:guest_rsvp", {"name": "Gus", "email": "gus@example.net", "bringing": "0"}),
+        ("events:guest_link_request", {"email": "gus@example.net"}),
+        ("events:guest_confirm", {}),
+    )
+    for key, data in guest_posts:
+        response = clients["visitor"].post(urls[key], data)
+        assert _is_html(response) and response.status_code == 200, (key, response.status_code)
+        pages.append(_page(f"POST {urls[key]} as visitor", response))
+    response = clients["visitor"].get("/events/guest/my-rsvps/not-a-token/")
+    assert response.status_code == 404
+    pages.append(_page("GET /events/guest/my-rsvps/not-a-token/ as visitor", response))
     pages.append(_server_error_page())
     return pages
 

@@ -29,6 +29,8 @@ def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
         Kind.DISTRICT_EVENTS: ["events"],
         Kind.EXPORT_USER_DATA: ["groups", "events", "newsletter", "desk"],
         Kind.ERASE_USER_DATA: ["groups", "events", "newsletter"],
+        Kind.EXPORT_ADDRESS_DATA: ["events"],
+        Kind.ERASE_ADDRESS_DATA: ["events"],
         Kind.DEMO_SEED: ["accounts", "groups", "events", "newsletter", "desk"],
         Kind.PUBLIC_MODELS: ["accounts", "districts", "groups", "events", "newsletter"],
     }

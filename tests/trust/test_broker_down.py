@@ -191,7 +191,7 @@ def test_every_owed_email_arrives_once_after_a_broker_outage(
     assert time.monotonic() - started < 30
 
     # Every owed email is a row, and nothing went anywhere yet.
-    assert OutboundEmail.objects.filter(status=EmailStatus.QUEUED).count() == 7
+    assert OutboundEmail.objects.filter(status=EmailStatus.QUEUED).count() == 10  # 3 of them RSVP confirmations
     assert Reminder.objects.filter(status=ReminderStatus.PENDING).count() == 2  # Carol, Dave
     assert smtp_server.messages == []
 
@@ -208,8 +208,9 @@ def test_every_owed_email_arrives_once_after_a_broker_outage(
             "reader-new@example.org": 1,  # newsletter confirmation
             "rita@example.org": 1,  # a listing waits for the rep of MA-3
             "olga@example.org": 1,  # relayed contact message
-            "carol@example.org": 2,  # promoted from the waitlist; her reminder
-            "dave@example.org": 1,  # his reminder
+            "bob@example.org": 1,  # his RSVP's confirmation
+            "carol@example.org": 3,  # her RSVP's confirmation (waitlisted); promoted; her reminder
+            "dave@example.org": 2,  # his RSVP's confirmation; his reminder
             **dict.fromkeys(READERS, 1),  # the newsletter
         }
     )

@@ -137,6 +137,14 @@ SITE: dict[str, Rule] = {
     "events:attendees_csv": EVENT_MANAGERS,
     # Another group's invitation to co-host: the invited group's organizers answer it, nobody else.
     "events:cohost_answer": GROUP_ORGANIZERS,
+    # Guests (no account): the form is public; the confirm, manage and data links are signed
+    # and name one RSVP or one address (the member's, in the world), which is their proof.
+    "events:guest_rsvp": PUBLIC,
+    "events:guest_confirm": PUBLIC,
+    "events:guest_link_request": PUBLIC,
+    "events:guest_manage": PUBLIC,
+    "events:guest_data_request": PUBLIC,
+    "events:guest_data": PUBLIC,
     # newsletter
     # The embeds: listed groups and published events only (a group not yet listed: 404 for all).
     "embed:events": PUBLIC,
@@ -395,7 +403,8 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
 
     from events import reminders
     from events import services as event_services
-    from events.models import Event, EventStatus, Reminder
+    from events import tokens as event_tokens
+    from events.models import Event, EventStatus, Reminder, Rsvp
     from groups import services as group_services
     from groups.models import GroupClaim, GroupStatus, Membership, MembershipStatus
     from imports.models import ImportSource
@@ -455,6 +464,12 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         own_rsvp = event_services.rsvp_create(event=event, user=activist)
         event_services.rsvp_create(event=event, user=pat)
         event_services.rsvp_create(event=event, user=quinn)  # the waitlist
+        # A guest on the waitlist too, and the member's own address used as a guest (pending):
+        # the guest links below are the member's, and must show nobody else (not Gwen).
+        event_services.guest_rsvp_request(event=event, name="Gwen Guestwick", email="gwen@example.net")
+        event_services.guest_rsvp_confirm(rsvp=Rsvp.objects.get(guest_email="gwen@example.net"))
+        event_services.guest_rsvp_request(event=event, name="Ada", email=activist.email)
+    own_guest_rsvp = Rsvp.objects.get(guest_email=activist.email)
     feed = event_services.member_calendar_ensure(user=activist)
     # The MA-5 group names the MA-3 group as co-host of its own event: an invitation to answer.
     cohost_event = Event.objects.create(
@@ -545,6 +560,9 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         "events:member_feed": feed.token,
         "events:cant_come": reminders.cant_come_token(own_rsvp),
         "events:cohost_answer": cohost_event.cohost_invitations.get().pk,
+        "events:guest_confirm": event_services.guest_confirm_token(own_guest_rsvp),
+        "events:guest_manage": event_tokens.manage_token(activist.email),
+        "events:guest_data": event_tokens.data_token(activist.email),
         "newsletter:confirm": newsletter_tokens.confirm_token(asking.pk),
         "newsletter:unsubscribe": newsletter_tokens.unsubscribe_token(own_subscription.pk),
         "newsletter:preferences": newsletter_tokens.preferences_token(own_subscription.pk),
@@ -568,6 +586,7 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         "cal": (cal.email, "Dunsmere"),
         "rex": ("rex@example.org", "Quarrington"),
         "sue": (sue.email, "Tamberlane"),
+        "gwen": ("gwen@example.net", "Guestwick"),
         "rep": (rep_ma3.email, None),
         "other_rep": (rep_ma5.email, None),
         "coordinator": (coordinator.email, None),
@@ -689,7 +708,7 @@ def test_every_url_answers_each_member_of_the_cast_as_the_permission_table_says(
     # Pages that must show personal data to those entitled: proof that the search below can see it.
     controls = {
         ("organizer", "groups:members_csv"): ["pat", "quinn"],
-        ("organizer", "events:attendees_csv"): ["pat", "quinn"],
+        ("organizer", "events:attendees_csv"): ["pat", "quinn", "gwen"],
         ("coordinator", "admin:newsletter_subscriber_changelist"): ["sue"],
         ("coordinator", "admin:groups_relaymessage_changelist"): ["rex"],
     }
