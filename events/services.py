@@ -770,7 +770,7 @@ def guest_link_send(*, email: str, purpose: str) -> None:
     else:
         url = absolute(reverse("events:guest_data", args=[tokens.data_token(email)]))
     email_queue_template(
-        kind=f"events.guest_{purpose}_link",
+        kind="events.guest_manage_link" if purpose == "manage" else "events.guest_data_link",
         to=email,
         template_prefix=f"events/email/guest_{purpose}_link",
         context={"url": url},

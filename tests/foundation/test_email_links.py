@@ -10,7 +10,9 @@ Kinds covered (``KINDS``): the outbox's ``account.email_confirmation_signup``,
 ``account.email_confirmation``, ``account.password_reset_key``, ``account.unknown_account``,
 ``account.account_already_exists`` (allauth, through ``accounts.adapter``),
 ``events.changed``, ``events.cancelled``, ``events.promoted``, ``events.reminder``,
-``events.cohost_invitation``, ``groups.pending_listing``, ``groups.decision``,
+``events.cohost_invitation``, ``events.rsvp_confirmation`` and a guest's ``events.guest_confirm``,
+``events.guest_already``, ``events.guest_manage_link``, ``events.guest_data_link``,
+``groups.pending_listing``, ``groups.decision``,
 ``groups.confirm``, ``groups.claim``, ``groups.relay``, ``teams.relay``, the notices of group
 life (``groups.join_request``, ``groups.request_decided``, ``groups.claim_decided``,
 ``teams.offer``, ``groups.digest``), the district desk's ``desk.outreach`` and ``desk.weekly``,
@@ -64,6 +66,11 @@ KINDS = {
     "events.promoted",
     "events.reminder",
     "events.cohost_invitation",
+    "events.rsvp_confirmation",
+    "events.guest_confirm",
+    "events.guest_already",
+    "events.guest_manage_link",
+    "events.guest_data_link",
     "groups.pending_listing",
     "groups.decision",
     "groups.confirm",
@@ -332,6 +339,19 @@ def emails(
     doomed = make_event(host_group=lowell_group, title="Rained out")
     event_services.rsvp_create(event=doomed, user=people[2])
     event_services.event_cancel(event=doomed, by=organizer)
+
+    # Guests: a request mails its confirmation link; confirming mails the RSVP's confirmation; a
+    # second request from the same address then gets its manage link instead; an address asks
+    # for its manage link and for its data.
+    guest_event = make_event(host_group=lowell_group, title="Guests welcome")
+    event_services.guest_rsvp_request(event=guest_event, name="Gail", email="gail@example.org")
+    guest = event_services.guest_rsvp_from_token(
+        event_services.guest_confirm_token(guest_event.rsvps.get(guest_email="gail@example.org"))
+    )
+    event_services.guest_rsvp_confirm(rsvp=guest)
+    event_services.guest_rsvp_request(event=guest_event, name="Gail", email="gail@example.org")
+    event_services.guest_link_send(email="gail@example.org", purpose="manage")
+    event_services.guest_link_send(email="gail@example.org", purpose="data")
 
     # The newsletter: a confirmation, an "already subscribed", test copies, the bulk message.
     newsletter_services.subscriber_request(email="reader@example.org", source=ConsentSource.PAGE, ip=None)
