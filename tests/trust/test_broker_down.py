@@ -206,7 +206,7 @@ def test_every_owed_email_arrives_once_after_a_broker_outage(
             "newbie@example.org": 1,  # sign-up confirmation
             "alice@example.org": 2,  # password reset; the rep's decision on her listing
             "reader-new@example.org": 1,  # newsletter confirmation
-            "rita@example.org": 1,  # a listing waits for the rep of MA-3
+            "rita@example.org": 2,  # a listing waits for the rep of MA-3; the desk's weekly email (beat ran)
             "olga@example.org": 1,  # relayed contact message
             "bob@example.org": 1,  # his RSVP's confirmation
             "carol@example.org": 3,  # her RSVP's confirmation (waitlisted); promoted; her reminder
