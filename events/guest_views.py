@@ -112,32 +112,30 @@ def guest_manage(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "events/guest_manage.html", context)
 
 
-@require_http_methods(["GET", "POST"])
-def guest_link_request(request: HttpRequest) -> HttpResponse:
-    """Mail an address its "manage my RSVPs" link; the answer is the same for every address."""
+def _link_request(request: HttpRequest, purpose: str) -> HttpResponse:
+    """Ask for an address and mail it the link of ``purpose``; the answer is the same for every
+    address, and the guest rate limits apply."""
     form = GuestAddressForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         if not guest_limit.allowed(email=email, client=client_ip(request)):
             form.add_error(None, LIMITED)
         else:
-            services.guest_link_send(email=email, purpose="manage")
+            services.guest_link_send(email=email, purpose=purpose)
             return render(request, "events/guest_link_sent.html", {"email": email})
-    return render(request, "events/guest_link_request.html", {"form": form, "purpose": "manage"})
+    return render(request, "events/guest_link_request.html", {"form": form, "purpose": purpose})
+
+
+@require_http_methods(["GET", "POST"])
+def guest_link_request(request: HttpRequest) -> HttpResponse:
+    """Mail an address its "manage my RSVPs" link."""
+    return _link_request(request, "manage")
 
 
 @require_http_methods(["GET", "POST"])
 def guest_data_request(request: HttpRequest) -> HttpResponse:
     """Mail an address the link to download or erase what the portal holds under it."""
-    form = GuestAddressForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"]
-        if not guest_limit.allowed(email=email, client=client_ip(request)):
-            form.add_error(None, LIMITED)
-        else:
-            services.guest_link_send(email=email, purpose="data")
-            return render(request, "events/guest_link_sent.html", {"email": email})
-    return render(request, "events/guest_link_request.html", {"form": form, "purpose": "data"})
+    return _link_request(request, "data")
 
 
 @require_http_methods(["GET", "POST"])
