@@ -180,6 +180,7 @@ class ModerationAction(models.TextChoices):
     MARKED_STALE = "stale", "Marked stale"
     CLAIM_APPROVED = "claim_approved", "Claim approved"
     CLAIM_REJECTED = "claim_rejected", "Claim rejected"
+    DISTRICT_ADDED = "district_added", "Now serves another district"
 
 
 class ModerationLogEntry(models.Model):

@@ -55,7 +55,11 @@ def organizers_of(group: Group) -> list[User]:
 
 def reps_of(group: Group) -> list[User]:
     """Whoever holds today the seat of a district the group serves, if active, by address."""
-    district_ids = GroupDistrict.objects.filter(group=group).values("district_id")
+    return reps_in_districts(GroupDistrict.objects.filter(group=group).values("district_id"))
+
+
+def reps_in_districts(district_ids) -> list[User]:
+    """Whoever holds today the seat of one of these districts, if active, by address."""
     seats = BoardSeat.objects.current().filter(district_id__in=district_ids, user__isnull=False)
     return list(User.objects.filter(pk__in=seats.values("user_id"), is_active=True).order_by("email"))
 

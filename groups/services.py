@@ -254,9 +254,40 @@ def group_update(*, group: Group, actor: User, details: GroupDetails) -> Group:
         # An organizer who edits the listing has just shown it is alive.
         group.last_confirmed, group.is_stale = timezone.now(), False
     group.save()
+    served_before = set(GroupDistrict.objects.filter(group=group).values_list("district_id", flat=True))
     _set_towns(group, details.home_town, other_towns)
     group_refresh_derived(group=group)
+    _tell_new_districts(group, actor, served_before)
     return group
+
+
+def _tell_new_districts(group: Group, actor: User, served_before: set[int]) -> None:
+    """An organizer may give their group towns anywhere (``groups.policy.assignable_towns``): the
+    reps of each district it newly serves moderate it from now on, so they are told at once and
+    the log says when it happened. A listed group stays listed; theirs is to review it."""
+    added = GroupDistrict.objects.filter(group=group).exclude(district_id__in=served_before)
+    districts = [gd.district for gd in added.select_related("district").order_by("district__number")]
+    if not districts or group.status not in (GroupStatus.PENDING, GroupStatus.APPROVED):
+        return
+    names = ", ".join(str(d) for d in districts)
+    _log(group, actor, ModerationAction.DISTRICT_ADDED, f"Now also serves {names}")
+    reps = notifications.reps_in_districts([d.pk for d in districts])
+    new_towns = sorted(t.name for t in group.towns.filter(primary_district__in=districts))
+    for rep in reps:
+        if rep.pk == actor.pk:
+            continue
+        email_queue_template(
+            kind="groups.district_added",
+            to=rep.email,
+            template_prefix="groups/emails/district_added",
+            context={
+                "group": group,
+                "actor": actor,
+                "districts": names,
+                "towns": ", ".join(new_towns),
+                "admin_url": notifications.listing_admin_url(group),
+            },
+        )
 
 
 # --- Moderation -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ Kinds covered (``KINDS``): the outbox's ``account.email_confirmation_signup``,
 ``events.changed``, ``events.cancelled``, ``events.promoted``, ``events.reminder``,
 ``events.cohost_invitation``, ``events.rsvp_confirmation`` and a guest's ``events.guest_confirm``,
 ``events.guest_already``, ``events.guest_manage_link``, ``events.guest_data_link``,
-``groups.pending_listing``, ``groups.decision``,
+``groups.pending_listing``, ``groups.district_added``, ``groups.decision``,
 ``groups.confirm``, ``groups.claim``, ``groups.relay``, ``teams.relay``, the notices of group
 life (``groups.join_request``, ``groups.request_decided``, ``groups.claim_decided``,
 ``teams.offer``, ``groups.digest``), the district desk's ``desk.outreach`` and ``desk.weekly``,
@@ -72,6 +72,7 @@ KINDS = {
     "events.guest_manage_link",
     "events.guest_data_link",
     "groups.pending_listing",
+    "groups.district_added",
     "groups.decision",
     "groups.confirm",
     "groups.claim",
@@ -252,6 +253,7 @@ def emails(
     organizer,
     lowell_group,
     rep_ma3,
+    rep_ma5,
     coordinator,
     django_capture_on_commit_callbacks,
 ):
@@ -316,6 +318,22 @@ def emails(
     group_services.membership_join(user=late, group=asking)
     assert Membership.objects.filter(user=late, group=asking).exists()
     digests_send(now=timezone.now() + timedelta(days=1))
+    # Its organizer gives a group a town in another district, whose rep is told.
+    from districts.models import Town
+
+    group_services.group_update(
+        group=lowell_group,
+        actor=organizer,
+        details=group_services.GroupDetails(
+            name=lowell_group.name,
+            home_town=lowell_group.home_town,
+            other_towns=[
+                *lowell_group.towns.exclude(pk=lowell_group.home_town_id),
+                Town.objects.get(name="Framingham"),
+            ],
+            description=lowell_group.description,
+        ),
+    )
 
     # The district desk: a rep writes to a group's organizers; each rep's weekly email.
     from desk import services as desk_services

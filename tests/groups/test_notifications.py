@@ -440,3 +440,33 @@ def test_the_data_download_shows_the_settings_and_what_waits_for_the_digest(cast
         ("join_request", "Lowell Indivisible")
     ]
     assert "Bob" not in str(data["groups"]["waiting_for_digest"])
+
+
+def _reach_into(c, town_names):
+    lowell = c["lowell"]
+    details = services.GroupDetails(
+        name=lowell.name,
+        home_town=lowell.home_town,
+        other_towns=[*lowell.towns.exclude(pk=lowell.home_town_id), *Town.objects.filter(name__in=town_names)],
+        requires_approval=lowell.requires_approval,
+    )
+    services.group_update(group=lowell, actor=c["people"]["organizer"], details=details)
+
+
+def test_an_organizer_reaching_into_another_district_tells_that_districts_reps(cast):
+    """Organizers may give their group any town; the reps of a district it newly serves moderate
+    it from then on, so they hear about it at once (not the reps who already had it)."""
+    OutboundEmail.objects.all().delete()
+    _reach_into(cast, ["Framingham"])
+    mails = list(OutboundEmail.objects.all())
+    assert [m.to for m in mails] == [cast["people"]["rep_ma5"].email]
+    assert "Lowell Indivisible" in mails[0].subject
+    assert "Framingham" in mails[0].body_text
+    assert f"/admin/groups/group/{cast['lowell'].pk}/change/" in mails[0].body_text
+    assert cast["lowell"].moderation_log.filter(action="district_added").exists()
+
+
+def test_a_new_town_in_a_district_the_group_already_serves_tells_nobody(cast):
+    OutboundEmail.objects.all().delete()
+    _reach_into(cast, ["Dracut"])  # MA-3, like Lowell
+    assert not OutboundEmail.objects.exists()
