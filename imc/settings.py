@@ -215,6 +215,7 @@ CELERY_BEAT_SCHEDULE = {
     # Claims due event reminders (rows) and hands them to workers; see events.reminders.
     "events-reminders": {"task": "events.tasks.reminders_tick", "schedule": 60.0},
     "newsletter-sweep": {"task": "newsletter.tasks.sweep", "schedule": 30.0},
+    "newsletter-purge-requests": {"task": "newsletter.tasks.purge_requests", "schedule": 24 * 3600.0},
     # The district desk: each group's member count once a day, each rep's weekly email once a
     # week (both recorded per day / per week, so running them more often sends nothing twice).
     "desk-member-counts": {"task": "desk.tasks.member_counts", "schedule": 6 * 3600.0},

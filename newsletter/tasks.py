@@ -30,3 +30,8 @@ def send_chunk(self, chunk_id: int) -> int:
 @shared_task(name="newsletter.tasks.sweep")
 def sweep() -> dict:
     return services.newsletter_sweep()
+
+
+@shared_task(name="newsletter.tasks.purge_requests")
+def purge_requests() -> dict:
+    return services.subscription_requests_purge()

@@ -32,6 +32,7 @@ from newsletter.services.subscribers import (
     subscriber_suppress,
     subscriber_unsubscribe,
     subscriber_update_preferences,
+    subscription_requests_purge,
 )
 
 __all__ = [
@@ -56,5 +57,6 @@ __all__ = [
     "subscriber_suppress",
     "subscriber_unsubscribe",
     "subscriber_update_preferences",
+    "subscription_requests_purge",
     "tracking_event_record",
 ]

@@ -78,6 +78,31 @@ def subscriber_request(
     )
 
 
+@transaction.atomic
+def subscription_requests_purge(*, now=None) -> dict[str, int]:
+    """Forget what can no longer be confirmed (the daily beat task).
+
+    A request outlives its link by nothing: once ``tokens.CONFIRM_MAX_AGE_SECONDS`` have passed
+    it can confirm nothing, and it holds a name, a town and an address that somebody typed. An
+    address that was never confirmed (pending, no account, never suppressed, no delivery) and has
+    no request left is nobody's consent, often a stranger's typing: it goes too. Confirmed and
+    unsubscribed subscribers keep their consent record; a suppressed address stays suppressed.
+    """
+    now = now or timezone.now()
+    expired = now - timedelta(seconds=tokens.CONFIRM_MAX_AGE_SECONDS)
+    requests, _ = SubscriptionRequest.objects.filter(created_at__lt=expired).delete()
+    never_confirmed = Subscriber.objects.filter(
+        status=SubscriberStatus.PENDING,
+        user__isnull=True,
+        suppressed=False,
+        created_at__lt=expired,
+        requests__isnull=True,
+        deliveries__isnull=True,
+    )
+    subscribers, _ = Subscriber.objects.filter(pk__in=list(never_confirmed.values_list("pk", flat=True))).delete()
+    return {"requests": requests, "subscribers": subscribers}
+
+
 def subscription_request_for_link(*, request_id: int | None) -> SubscriptionRequest | None:
     """The request a confirmation link names, if that link may still confirm it."""
     if request_id is None:

@@ -317,3 +317,49 @@ def test_an_unknown_next_goes_to_the_profile_and_a_path_on_the_site_is_kept(clie
     client.force_login(activist)
     assert client.post("/newsletter/member/", {"next": target})["Location"] == "/accounts/profile/"
     assert client.post("/newsletter/member/", {"next": "/newsletter/"})["Location"] == "/newsletter/"
+
+
+def test_the_daily_purge_forgets_addresses_that_never_confirmed_and_requests_past_their_link(bob, monkeypatch):
+    """A typed address that was never confirmed is nobody's consent: once its link can no longer
+    work, the request and the pending address go. Confirmed, unsubscribed and suppressed
+    addresses stay (suppression must outlive everything); so does anything still confirmable."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from newsletter import services, tasks
+    from newsletter.models import SubscriptionRequest
+    from newsletter.tokens import CONFIRM_MAX_AGE_SECONDS
+
+    old = timezone.now() - timedelta(seconds=CONFIRM_MAX_AGE_SECONDS + 60)
+
+    def ask(email, when):
+        services.subscriber_request(email=email, source=ConsentSource.PAGE, ip=None)
+        SubscriptionRequest.objects.filter(subscriber__email=email).update(created_at=when)
+        Subscriber.objects.filter(email=email).update(created_at=when)
+
+    ask("stranger@example.org", old)  # typed by somebody else, never confirmed
+    ask("recent@example.org", timezone.now())  # still confirmable
+    # A confirmed subscriber's request, long used.
+    SubscriptionRequest.objects.create(subscriber=bob, source=ConsentSource.PAGE, status="confirmed", created_at=old)
+    bounced = Subscriber.objects.create(email="bounced@example.org", suppressed=True)
+    Subscriber.objects.filter(pk=bounced.pk).update(created_at=old)
+    gone = Subscriber.objects.create(email="gone@example.org", status=SubscriberStatus.UNSUBSCRIBED)
+    Subscriber.objects.filter(pk=gone.pk).update(created_at=old)
+
+    assert tasks.purge_requests() == {"requests": 2, "subscribers": 1}
+    assert set(Subscriber.objects.values_list("email", flat=True)) == {
+        bob.email,
+        "recent@example.org",
+        "bounced@example.org",
+        "gone@example.org",
+    }
+    assert list(SubscriptionRequest.objects.values_list("subscriber__email", flat=True)) == ["recent@example.org"]
+    assert tasks.purge_requests() == {"requests": 0, "subscribers": 0}
+
+
+def test_the_purge_runs_daily():
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["newsletter-purge-requests"]
+    assert entry["task"] == "newsletter.tasks.purge_requests" and entry["schedule"] == 24 * 3600.0
