@@ -11,6 +11,7 @@ Cancelled events are public (as on the site), with Mobilize's ``deleted_date``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -43,6 +44,14 @@ def unix(moment) -> int:
     return int(moment.timestamp())
 
 
+@lru_cache(maxsize=4096)
+def description_html(text: str, site_url: str) -> str:
+    """Rendering Markdown is most of what an answer costs (a fresh parser each time, then nh3);
+    the result depends only on the text and the site's address, so each process renders a given
+    description once (4,096 of them: a few MB at most)."""
+    return absolute_links(str(render_markdown(text)))
+
+
 class DescriptionHtmlField(serializers.CharField):
     """The Markdown a host wrote, as the portal's pages render it (sanitised by nh3), with links
     made absolute: safe to put in another site's page as it is."""
@@ -53,7 +62,7 @@ class DescriptionHtmlField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_representation(self, value: str) -> str:
-        return absolute_links(str(render_markdown(value))) if value else ""
+        return description_html(value, settings.SITE_URL) if value else ""
 
 
 class HostSerializer(serializers.Serializer):
