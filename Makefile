@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-slow typecheck setup lint format worker beat assets bench-groups bench-events bench-newsletter bench-load bench-notify
+.PHONY: run test test-unit test-slow typecheck setup lint format worker beat assets bench-groups bench-events bench-newsletter bench-load bench-notify bench-api
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -94,3 +94,8 @@ bench-load: $(STAMP)
 	@command -v wrk >/dev/null || { echo "bench-load needs wrk: apt-get install wrk"; exit 1; }
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/imc_bench_groups} \
 		REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/8} $(BIN)/python bench/load/run.py
+
+# The public API (issue 13): events near Lowell and the groups list at 60 and 6,000 groups, rendered
+# and answered 304; fails if a goal is missed. Creates (and seeds) imc_bench_api and imc_bench_api_small.
+bench-api: $(STAMP)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/imc_bench_api} $(BIN)/python bench/api/run.py

@@ -6,10 +6,12 @@ merges Mobilize events (Indivisible's national map does) reads ours with the sam
 portal's own names (``type``, ``starts_at``, ``district``) are alongside. Never shown: anybody's
 email or name but a board member's public one, who RSVP'd or how many, who created a row, an
 online event's join link (only people who RSVP'd get it), drafts, and groups that are not listed.
+Cancelled events are public (as on the site), with Mobilize's ``deleted_date``.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -17,7 +19,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from events.models import Accessibility, Event, EventType
+from events.models import Accessibility, Event, EventStatus, EventType
 from groups.models import Group, GroupStatus
 from imc.links import absolute, absolute_links, slug_url
 from imc.markdown import render_markdown
@@ -42,6 +44,14 @@ def unix(moment) -> int:
     return int(moment.timestamp())
 
 
+@lru_cache(maxsize=4096)
+def description_html(text: str, site_url: str) -> str:
+    """Rendering Markdown is most of what an answer costs (a fresh parser each time, then nh3);
+    the result depends only on the text and the site's address, so each process renders a given
+    description once (4,096 of them: a few MB at most)."""
+    return absolute_links(str(render_markdown(text)))
+
+
 class DescriptionHtmlField(serializers.CharField):
     """The Markdown a host wrote, as the portal's pages render it (sanitised by nh3), with links
     made absolute: safe to put in another site's page as it is."""
@@ -52,7 +62,7 @@ class DescriptionHtmlField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_representation(self, value: str) -> str:
-        return absolute_links(str(render_markdown(value))) if value else ""
+        return description_html(value, settings.SITE_URL) if value else ""
 
 
 class HostSerializer(serializers.Serializer):
@@ -113,6 +123,10 @@ class EventSerializer(serializers.Serializer):
     visibility = serializers.SerializerMethodField()
     created_date = serializers.SerializerMethodField(help_text="Unix timestamp.")
     modified_date = serializers.SerializerMethodField(help_text="Unix timestamp.")
+    deleted_date = serializers.SerializerMethodField(
+        help_text="When the event was cancelled (Unix timestamp, the `deleted_date` of Mobilize's deleted events); "
+        "null while it is on. Cancelled events come only with `updated_since`, for a copy to take them down."
+    )
 
     @extend_schema_field(serializers.ChoiceField(choices=sorted(set(MOBILIZE_EVENT_TYPES.values()))))
     def get_event_type(self, event: Event) -> str:
@@ -162,6 +176,11 @@ class EventSerializer(serializers.Serializer):
 
     def get_modified_date(self, event: Event) -> int:
         return unix(event.updated_at)
+
+    def get_deleted_date(self, event: Event) -> int | None:
+        # The row keeps no date of its own for the cancellation: its last change (the cancellation,
+        # unless someone edited the cancelled event since) is the nearest and moves a mirror on.
+        return unix(event.updated_at) if event.status == EventStatus.CANCELLED else None
 
 
 class DistrictRefSerializer(serializers.Serializer):

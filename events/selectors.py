@@ -42,9 +42,16 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=MA_TZ)
 
 
-def event_search(filters: EventFilters, *, now: datetime | None = None) -> EventQuerySet:
-    """Upcoming published events matching every given filter, soonest first."""
-    events = Event.objects.listed(now)
+def event_search(filters: EventFilters, *, now: datetime | None = None, with_cancelled: bool = False) -> EventQuerySet:
+    """Upcoming published events matching every given filter, soonest first.
+
+    ``with_cancelled`` adds the upcoming cancelled ones (public too, see ``policy.can_view``): for
+    a mirror of the calendar that must hear of them to take them down (the API's ``updated_since``).
+    """
+    if with_cancelled:
+        events = Event.objects.filter(status__in=[EventStatus.PUBLISHED, EventStatus.CANCELLED]).upcoming(now)
+    else:
+        events = Event.objects.listed(now)
     if filters.towns:
         town_ids: set[int] = set()
         for town in filters.towns:

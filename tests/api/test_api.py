@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.http import http_date
 
 from districts.models import BoardRole, BoardSeat, District, Team
+from events import services as event_services
 from events.models import Event, EventStatus, EventType
-from groups.models import GroupStatus
+from groups.models import Group, GroupStatus
+from imc import pagecache
 from tests import factories
 from tests.events.conftest import make_event
 from tests.events.conftest import make_group as quick_group
@@ -75,13 +77,26 @@ FILTERS = [
     ("starts_after={day1}&starts_before={day3}", ["Chelmsford phone bank", "Worcester town hall"]),
     ("district=ma-3&type=phone_bank", ["Chelmsford phone bank"]),
     ("online=1", ["Online training"]),
-]
+    ("updated_since={past}", ["Lowell rally", "Chelmsford phone bank", "Worcester town hall", "Pittsfield social",
+                              "Online training"]),
+    ("updated_since={future}", []),
+    ("updated_since={past}&district=ma-2", ["Worcester town hall"]),
+    ("updated_since={past_unix}&type=social", ["Pittsfield social"]),
+    ("zip=01852&max_dist=60&type=town_hall", ["Worcester town hall"]),
+    ("zip=01852&max_dist=5&accessibility=asl", ["Lowell rally"]),
+    ("group=lowell-indivisible&district=ma-2", ["Worcester town hall"]),
+    ("group=lowell-indivisible&starts_before={day3}&accessibility=wheelchair", ["Lowell rally",
+                                                                               "Chelmsford phone bank"]),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("query", "expected"), FILTERS)
 def test_the_events_filters_narrow_the_list_as_the_table_says(client, calendar, query, expected):
     day = {f"day{n}": (SOON + timedelta(days=n, hours=-1)).isoformat() for n in (1, 3)}
-    query = query.format(**day).replace("+", "%2B")
+    now = timezone.now()
+    moments = {"past": (now - timedelta(hours=1)).isoformat(), "future": (now + timedelta(hours=1)).isoformat(),
+               "past_unix": str(int(now.timestamp()) - 3600)}  # fmt: skip
+    query = query.format(**day, **moments).replace("+", "%2B")
     assert titles(client.get(f"/api/v1/events/?{query}")) == expected
 
 
@@ -165,6 +180,33 @@ def test_the_cursor_walks_every_event_once_while_events_are_added_and_removed(cl
     assert seen == [f"Event {n:02d}" for n in range(12) if n != 9] + ["Late newcomer"]
 
 
+def test_the_cursor_walks_every_group_once_while_groups_are_added_and_removed(client):
+    for n in range(10):
+        quick_group(f"Group {n:02d}", "Lowell")
+    first = client.get("/api/v1/groups/?per_page=3").json()
+    assert [item["name"] for item in first["data"]] == ["Group 00", "Group 01", "Group 02"]
+    quick_group("Group 00a", "Lowell")  # sorts before the client's position: not seen, none repeated
+    quick_group("Group 99", "Lowell")  # after it: seen
+    Group.objects.filter(name="Group 07").update(status=GroupStatus.ARCHIVED)  # not reached yet: gone
+    Group.objects.filter(name="Group 01").update(status=GroupStatus.ARCHIVED)  # already seen
+    seen = [item["name"] for item in first["data"] + walk(client, first["next"])]
+    assert len(seen) == len(set(seen))
+    assert seen == [f"Group {n:02d}" for n in range(10) if n != 7] + ["Group 99"]
+
+
+def test_a_mirror_walking_updated_since_sees_an_event_cancelled_mid_walk_once(client, coordinator):
+    past = (timezone.now() - timedelta(hours=1)).isoformat().replace("+", "%2B")
+    events = [make_event(title=f"Event {n:02d}", start=SOON + timedelta(hours=n)) for n in range(8)]
+    first = client.get(f"/api/v1/events/?per_page=3&updated_since={past}").json()
+    event_services.event_cancel(event=events[5], by=coordinator)  # ahead of the client
+    event_services.event_cancel(event=events[1], by=coordinator)  # behind it
+    Event.objects.filter(pk=events[6].pk).update(status=EventStatus.DRAFT)  # ahead: taken off
+    rows = first["data"] + walk(client, first["next"])
+    seen = [(item["title"], item["status"]) for item in rows]
+    assert len({title for title, _ in seen}) == len(seen)
+    assert seen == [(f"Event {n:02d}", "cancelled" if n == 5 else "published") for n in range(8) if n != 6]
+
+
 def test_groups_and_teams_are_paginated_by_cursor_too(client):
     for n in range(7):
         quick_group(f"Group {n}", "Lowell")
@@ -189,6 +231,50 @@ def test_the_query_count_does_not_grow_with_the_page(client, endpoint, django_as
 
 
 # --- groups, districts, teams -------------------------------------------------------------------
+
+
+@pytest.fixture
+def directory(db):
+    """Lowell (MA-3), Worcester (MA-2), one serving Lowell and Pittsfield (MA-3 and MA-1), one
+    waiting for its rep; Worcester's changed an hour from now."""
+    factories.group("Lowell Indivisible", ("Lowell",))
+    factories.group("Worcester Indivisible", ("Worcester",))
+    factories.group("Merrimack Berkshire Bridge", ("Lowell", "Pittsfield"))
+    factories.group("Waiting Circle", ("Lowell",), status=GroupStatus.PENDING)
+    Group.objects.filter(name="Worcester Indivisible").update(updated_at=timezone.now() + timedelta(hours=1))
+
+
+GROUP_FILTERS = [
+    ("", ["Lowell Indivisible", "Merrimack Berkshire Bridge", "Worcester Indivisible"]),
+    ("district=ma-3", ["Lowell Indivisible", "Merrimack Berkshire Bridge"]),
+    ("district=MA-1", ["Merrimack Berkshire Bridge"]),
+    ("district=ma-2", ["Worcester Indivisible"]),
+    ("district=ma-9", []),
+    ("updated_since={past}", ["Lowell Indivisible", "Merrimack Berkshire Bridge", "Worcester Indivisible"]),
+    ("updated_since={soon}", ["Worcester Indivisible"]),
+    ("updated_since={soon_unix}", ["Worcester Indivisible"]),
+    ("updated_since={later}", []),
+    ("updated_since={soon}&district=ma-3", []),
+    ("updated_since={past}&district=ma-1&per_page=1", ["Merrimack Berkshire Bridge"]),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), GROUP_FILTERS)
+def test_the_groups_filters_narrow_the_list_as_the_table_says(client, directory, query, expected):
+    now = timezone.now()
+    moments = {"past": now - timedelta(hours=1), "soon": now + timedelta(minutes=30), "later": now + timedelta(hours=2)}
+    values = {name: moment.isoformat() for name, moment in moments.items()}
+    values["soon_unix"] = str(int(moments["soon"].timestamp()))
+    response = client.get("/api/v1/groups/?" + query.format(**values).replace("+", "%2B"))
+    assert response.status_code == 200, response.content
+    assert [item["name"] for item in response.json()["data"]] == expected
+
+
+@pytest.mark.parametrize("query", ["district=ma-0", "district=lowell", "updated_since=tomorrow", "per_page=101",
+                                   "cursor=WyJ4Il0"])  # fmt: skip
+def test_a_bad_group_filter_is_a_400(client, directory, query):
+    response = client.get(f"/api/v1/groups/?{query}")
+    assert response.status_code == 400 and response.json()["data"] is None
 
 
 def test_groups_lists_only_listed_groups(client):
@@ -244,13 +330,75 @@ def test_a_conditional_request_for_an_unchanged_answer_is_a_304(client, calendar
 
 def test_a_change_to_the_data_changes_the_etag_and_the_last_modified(client, calendar):
     first = client.get("/api/v1/events/")
+    # Bulk updates, as a service makes them: it announces them to the public pages' cache.
     Event.objects.filter(pk=calendar["pittsfield"].pk).update(title="Pittsfield picnic")
+    pagecache.invalidate()
     assert get(client, "/api/v1/events/", if_none_match=first["ETag"]).status_code == 200
     # A removal: nothing newer to point at in the answer, and yet the copy a client holds is stale.
     Event.objects.filter(pk=calendar["worcester"].pk).update(status=EventStatus.DRAFT)
+    pagecache.invalidate()
     later = http_date(timezone.now().timestamp() - 1)
     assert get(client, "/api/v1/events/", if_modified_since=first["Last-Modified"]).status_code == 200
     assert get(client, "/api/v1/events/", if_modified_since=later).status_code in (200, 304)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/events/?zip=01852&max_dist=25", "/api/v1/groups/", "/api/v1/districts/",
+                                 "/api/v1/districts/ma-3/", "/api/v1/teams/"])  # fmt: skip
+def test_an_unchanged_answer_is_a_304_without_a_single_query(client, calendar, url):
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        again = get(client, url, if_none_match=first["ETag"])
+    assert again.status_code == 304 and again["ETag"] == first["ETag"]
+    assert again["Last-Modified"] == first["Last-Modified"]
+    assert len(queries) == 0, [q["sql"] for q in queries]
+    with CaptureQueriesContext(connection) as queries:
+        assert get(client, url, if_modified_since=first["Last-Modified"]).status_code == 304
+    assert len(queries) == 0
+
+
+def test_any_saved_row_of_a_public_model_makes_the_next_conditional_request_check_again(client, calendar):
+    first = client.get("/api/v1/events/")
+    unrelated = factories.group("Somewhere Else", ("Pittsfield",))  # a write, not in the answer
+    assert get(client, "/api/v1/events/", if_none_match=first["ETag"]).status_code == 304  # made again: same
+    event = Event.objects.get(pk=calendar["lowell"].pk)
+    event.title = "Lowell march"
+    event.save()
+    assert get(client, "/api/v1/events/", if_none_match=first["ETag"]).status_code == 200
+    lowell = calendar["lowell"].host_group
+    second = client.get("/api/v1/events/")
+    lowell.name = "Greater Lowell Indivisible"
+    lowell.save()  # the host, shown in the answer
+    assert get(client, "/api/v1/events/", if_none_match=second["ETag"]).status_code == 200
+    third = client.get("/api/v1/events/")
+    calendar["pittsfield"].co_hosts.add(unrelated)  # a co-host: a many-to-many change
+    assert get(client, "/api/v1/events/", if_none_match=third["ETag"]).status_code == 200
+
+
+def test_a_stored_validator_is_trusted_only_until_the_first_listed_event_ends(client, calendar, monkeypatch):
+    from api import conditional
+
+    url = "/api/v1/events/?type=rally"
+    first = client.get(url)
+    ends = Event.objects.get(pk=calendar["lowell"].pk).ends_at.timestamp()
+    real_time = conditional.time.time
+    monkeypatch.setattr(conditional.time, "time", lambda: ends + 1)
+    # Nothing was written, yet the rally is over: the answer is made again (and is empty now).
+    with CaptureQueriesContext(connection) as queries:
+        response = get(client, url, if_none_match=first["ETag"])
+    assert len(queries) > 0
+    monkeypatch.setattr(conditional.time, "time", real_time)
+    assert response.status_code in (200, 304)
+
+
+def test_without_a_write_the_validator_expires_after_trusted_seconds(client, calendar, monkeypatch):
+    from api import conditional
+
+    first = client.get("/api/v1/teams/")
+    monkeypatch.setattr(conditional, "TRUSTED_SECONDS", 0)
+    second = client.get("/api/v1/teams/")
+    with CaptureQueriesContext(connection) as queries:
+        assert get(client, "/api/v1/teams/", if_none_match=second["ETag"]).status_code == 304
+    assert len(queries) > 0 and second["ETag"] == first["ETag"]
 
 
 # --- throttle -----------------------------------------------------------------------------------
@@ -311,7 +459,9 @@ def test_the_openapi_schema_is_valid_and_describes_every_endpoint_and_filter(cli
     assert response.status_code == 200
     schema = yaml.safe_load(response.content)
     validate_schema(schema)
-    assert set(schema["paths"]) == {"/api/v1/events/", "/api/v1/groups/", "/api/v1/districts/", "/api/v1/teams/"}
+    assert set(schema["paths"]) == {"/api/v1/events/", "/api/v1/groups/", "/api/v1/districts/", "/api/v1/teams/",
+                                    "/api/v1/events/{event_id}/", "/api/v1/groups/{slug}/",
+                                    "/api/v1/districts/{slug}/", "/api/v1/teams/{slug}/"}  # fmt: skip
     params = {p["name"] for p in schema["paths"]["/api/v1/events/"]["get"]["parameters"]}
     assert params >= {"updated_since", "starts_after", "starts_before", "zip", "max_dist", "district", "group",
                       "type", "accessibility", "cursor", "per_page"}  # fmt: skip

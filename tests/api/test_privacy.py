@@ -10,6 +10,7 @@ searches every answer for every secret. Controls prove the walk sees what is pub
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -21,7 +22,7 @@ from districts.models import BoardSeat, District, Team, Town
 from events import services as event_services
 from events.models import Event, EventStatus
 from groups import services as group_services
-from groups.models import GroupStatus
+from groups.models import Group, GroupStatus
 from newsletter.models import ConsentSource, Subscriber, SubscriberStatus
 from tests import factories
 from tests.trust.test_permissions import walk
@@ -89,18 +90,45 @@ FILTERS = ["", "zip=01852&max_dist=25", "district=ma-3", "group=lowell-indivisib
            "accessibility=wheelchair", "updated_since=2000-01-01T00:00:00Z"]  # fmt: skip
 
 
+DETAIL = re.compile(r"^/api/v1/\w+/[^/]+/$")
+
+
 def api_urls() -> list[str]:
+    """Every API address; one of each row's, for every row of the world, hidden ones included."""
+    values = {
+        "event_id": list(Event.objects.values_list("pk", flat=True)),
+        "slug": {
+            "groups": list(Group.objects.values_list("slug", flat=True)),
+            "districts": list(District.objects.values_list("slug", flat=True)),
+            "teams": list(Team.objects.values_list("slug", flat=True)),
+        },
+    }
     found = []
     for endpoint in walk(get_resolver()):
-        if endpoint.route.startswith("api/"):
-            assert not endpoint.params, f"{endpoint.route}: the walk has no value for its parameters"
+        if not endpoint.route.startswith("api/"):
+            continue
+        if not endpoint.params:
             found.append("/" + endpoint.route)
+            continue
+        assert len(endpoint.params) == 1, f"{endpoint.route}: the walk fills one parameter"
+        (param,) = endpoint.params
+        assert param in values, f"{endpoint.route}: the walk has no value for {param!r}"
+        chosen = values[param]
+        rows = chosen[endpoint.route.split("/")[2]] if isinstance(chosen, dict) else chosen
+        for value in rows:
+            found.append("/" + re.sub(r"<(?:\w+:)?\w+>", str(value), endpoint.route))
     return found
 
 
 def answers(client: Client, url: str) -> list[tuple[str, str]]:
-    """Every page of the answer at ``url``, one row a page for the lists, with each filter."""
+    """Every page of the answer at ``url``, one row a page for the lists, with each filter; a row's
+    own address answers it, or a 404 for a row no list shows."""
     seen = []
+    if DETAIL.match(url):
+        response = client.get(url)
+        assert response.status_code in (200, 404), (url, response.status_code)
+        seen.append((url, response.content.decode() + "\n".join(f"{k}: {v}" for k, v in response.items())))
+        return seen
     queries = FILTERS if url.endswith(("/events/", "/groups/")) else [""]
     for query in queries:
         page = f"{url}?per_page=1&{query}" if url.endswith(("/events/", "/groups/", "/teams/", "/districts/")) else url
@@ -123,7 +151,10 @@ def test_no_api_answer_holds_a_members_address_an_attendee_a_draft_or_a_join_lin
     secrets, controls = secret_world(coordinator, rep_ma3, django_capture_on_commit_callbacks)
     urls = api_urls()
     assert set(urls) >= {"/api/", "/api/v1/", "/api/v1/events/", "/api/v1/groups/", "/api/v1/districts/",
-                         "/api/v1/teams/", "/api/v1/schema/"}  # fmt: skip
+                         "/api/v1/teams/", "/api/v1/schema/", "/api/v1/groups/hushhush-pending-circle/",
+                         "/api/v1/districts/ma-3/", "/api/v1/teams/voter-outreach/"}  # fmt: skip
+    hidden = Event.objects.get(slug="draft-plan").pk
+    assert f"/api/v1/events/{hidden}/" in urls
     signed_in = Client()
     signed_in.force_login(coordinator)  # sees everything on the site: the API answers the same
     bodies = [item for client in (Client(), signed_in) for url in urls for item in answers(client, url)]

@@ -186,6 +186,10 @@ SITE: dict[str, Rule] = {
     "api:districts": PUBLIC,
     "api:teams": PUBLIC,
     "api:schema": PUBLIC,
+    "api:event": PUBLIC,
+    "api:group": PUBLIC,
+    "api:district": PUBLIC,
+    "api:team": PUBLIC,
     # accounts: the portal's own pages
     "accounts:profile": SIGNED_IN,
     "accounts:profile_edit": SIGNED_IN,
@@ -632,6 +636,8 @@ def fill(endpoint: Endpoint, world: World) -> str:
             values[param] = world.membership.pk if endpoint.key.startswith("groups:") else world.issue.pk
         elif param in ("key", "uidb36"):
             values[param] = "not-a-real-key"
+        elif param == "event_id":
+            values[param] = world.event.pk
         elif param == "slug":
             values[param] = _slug_for(endpoint, world)
         elif param == "district":
@@ -647,6 +653,8 @@ def fill(endpoint: Endpoint, world: World) -> str:
 
 def _slug_for(endpoint: Endpoint, world: World) -> str:
     prefix = endpoint.route.split("/", 1)[0]
+    if prefix == "api":  # api/v1/<list>/<slug:slug>/: the list's own object
+        prefix = endpoint.route.split("/")[2]
     return {
         "groups": world.group.slug,
         "teams": world.team.slug,
