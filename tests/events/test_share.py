@@ -231,3 +231,17 @@ def test_the_unfiltered_feed_stays_the_whole_calendar(client, calendar, coordina
     uids = _feed_uids(client.get("/events/calendar.ics"))
     assert calendar["pittsfield"].uid in uids  # the whole calendar keeps a cancelled event, marked so
     assert calendar["draft"].uid not in uids
+
+
+def test_a_filtered_feed_costs_the_same_queries_however_many_events(client, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = "/events/calendar.ics?zip=01852&distance=25&type=canvass"
+    make_event(title="Canvass 0", event_type=EventType.CANVASS)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for n in range(1, 12):
+        make_event(title=f"Canvass {n}", event_type=EventType.CANVASS, town="Chelmsford")
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert len(_feed_uids(client.get(url))) == 12
