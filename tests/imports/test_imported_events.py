@@ -107,3 +107,17 @@ def test_the_admin_changes_no_imported_field(imported, coordinator, staff_client
     client.post(url, {"title": "Changed in the admin", "description": "x"})
     imported.refresh_from_db()
     assert imported.title == "Canvass from Mobilize"
+
+
+def test_the_read_only_fields_are_exactly_those_a_sync_writes():
+    from datetime import UTC, datetime
+
+    from imports.services import COPIED_FIELDS, translate
+
+    now = datetime(2031, 1, 1, tzinfo=UTC)
+    start = int(now.timestamp()) + 3600
+    raw = {
+        "id": 1, "title": "Canvass", "timeslots": [{"id": 2, "start_date": start, "end_date": start + 3600}],
+        "location": {"region": "MA", "postal_code": "01852", "locality": "Lowell", "address_lines": ["1 Main St"]},
+    }  # fmt: skip
+    assert set(translate(raw, now=now).values) | {"starts_at", "ends_at"} == COPIED_FIELDS
