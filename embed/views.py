@@ -1,5 +1,5 @@
 """The embeds: small pages for other sites' iframes (a group's, a district's or a filtered list of
-upcoming events, and a "find your local group" box).
+upcoming events, one event's card, and a "find your local group" box).
 
 They read through the apps' own selectors and forms (the listing's filters, the one place lookup,
 the directory's nearness), show only what the public pages show (listed groups, published events,
@@ -16,6 +16,7 @@ from districts.forms import PlaceForm
 from districts.models import District
 from districts.selectors import place_lookup
 from events import selectors as event_selectors
+from events import share as event_share
 from events.forms import EventFilterForm
 from events.models import Event
 from groups import selectors as group_selectors
@@ -67,6 +68,17 @@ def event_list(request: HttpRequest) -> HttpResponse:
     more_url = reverse("events:list") + (f"?{query}" if query else "")
     errors = [error for field_errors in form.errors.values() for error in field_errors] if form.is_bound else []
     return _events_page(request, "Upcoming events", events, more_url, errors=errors)
+
+
+@frameable_by_any_site
+@public_page
+def event_card(request: HttpRequest, slug: str) -> HttpResponse:
+    """One event as a card: what its public page says, with the way to RSVP on the portal."""
+    event = get_object_or_404(
+        Event.objects.select_related("host_group", "town").filter(status__in=event_share.PUBLIC_STATUSES), slug=slug
+    )
+    context = {"event": event, "street_visible": event_share.street_visible(event)}
+    return render(request, "embed/event.html", context)
 
 
 @frameable_by_any_site

@@ -34,6 +34,7 @@ from events.models import (
     Rsvp,
     RsvpStatus,
 )
+from events.origin import locked_changes, origin_of, rsvp_elsewhere_message
 from events.reminders import (
     MA_TZ,
     cant_come_token,
@@ -73,6 +74,10 @@ RESCHEDULE_FIELDS = ("starts_at", "remind_day_before", "remind_two_hours")
 
 class RsvpClosed(Exception):
     """RSVPs are not open for this event (a draft, cancelled, or already started)."""
+
+
+class RsvpElsewhere(RsvpClosed):
+    """The event is imported: its RSVPs are taken where it comes from (``events.origin``)."""
 
 
 # --- recurrence ------------------------------------------------------------------------------
@@ -230,14 +235,27 @@ def _email_rsvps(event: Event, *, kind: str, template: str, extra: dict | None =
 
 @transaction.atomic
 def event_update(
-    *, event: Event, by: User, co_hosts: Iterable[Group] | None = None, now: datetime | None = None, **values
+    *,
+    event: Event,
+    by: User,
+    co_hosts: Iterable[Group] | None = None,
+    now: datetime | None = None,
+    from_origin: bool = False,
+    **values,
 ) -> Event:
-    """Change an event. A change of time or place emails everyone who RSVP'd and moves reminders."""
+    """Change an event. A change of time or place emails everyone who RSVP'd and moves reminders.
+
+    An imported event's copied fields are written by its sync alone (``from_origin``); anyone
+    else's change to them is refused with a ``ValidationError`` naming them (``events.origin``)."""
     _require_manager(by, event)
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown event fields: {sorted(unknown)}")
     event = _lock(event)
+    if not from_origin:
+        refused = locked_changes(origin_of(event), event, values)
+        if refused is not None:
+            raise refused
     before = {field: getattr(event, field) for field in values}
     merged = {field: values.get(field, getattr(event, field)) for field in EDITABLE_FIELDS}
     rules.event_check(values=merged, creating=False, host_group=event.host_group, co_hosts=list(co_hosts or ()))
@@ -466,6 +484,9 @@ def cohost_withdraw(*, invitation: CoHostInvitation, by: User) -> CoHostInvitati
 def _check_open(event: Event, now: datetime) -> None:
     if event.status != EventStatus.PUBLISHED or now >= event.starts_at:
         raise RsvpClosed("RSVPs are closed for this event.")
+    origin = origin_of(event)
+    if origin is not None:
+        raise RsvpElsewhere(rsvp_elsewhere_message(origin))
 
 
 def _outcome(event: Event, *, party_size: int, now: datetime, exclude: Rsvp | None = None) -> str:

@@ -12,22 +12,26 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from districts.models import District
-from events import policy, selectors, services
+from events import policy, selectors, services, share
 from events.forms import EventFilterForm, EventForm, RsvpForm
 from events.ics import build_calendar, event_ics, google_calendar_url, outlook_calendar_url
 from events.models import GUEST_HOLD, MAX_PARTY, CoHostInvitation, CoHostStatus, Event, MemberCalendar, Rsvp, RsvpStatus
+from events.origin import lock_form, origin_of
 from events.reminders import MA_TZ, rsvp_from_cant_come_token
 from events.rules import RsvpRefused
 from groups import policy as group_policy
 from groups.models import Group
 from imc.csvsafe import csv_writer
+from imc.links import absolute
 from imc.markdown import render_markdown
 from imc.pagecache import member_page, public_page
+from imc.registry import Kind, panels
 
 PAGE_SIZE = 20
 # The listing counts at most this many matches ("more than 500"): an exact count of every upcoming event
@@ -68,8 +72,17 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "querystring": _querystring(request),
         "can_create": policy.can_create_any(request.user),
         "count_cap": COUNT_CAP,
+        "feed": _feed_links(request) if not form.errors else None,
     }
     return render(request, "events/event_list.html", context)
+
+
+def _feed_links(request: HttpRequest) -> dict[str, str]:
+    """The list's "Subscribe": the calendar feed with the same filters (``calendar_ics``), and its
+    ``webcal:`` twin that calendar apps open as a subscription."""
+    query = _querystring(request)
+    url = absolute(reverse("events:calendar_ics") + (f"?{query}" if query else ""))
+    return {"url": url, "webcal": "webcal://" + url.split("://", 1)[1], "filtered": bool(query)}
 
 
 @public_page
@@ -141,6 +154,10 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "cohost_to_answer": selectors.cohost_invitations_answerable(request.user, event),
         "guest_hold_minutes": int(GUEST_HOLD.total_seconds() // 60),
         "max_bringing": MAX_PARTY - 1,
+        # An imported event takes its RSVPs where it comes from (events/origin.py).
+        "origin": origin_of(event),
+        "share": share.share_context(event),
+        "event_panels": panels(Kind.EVENT_PANEL, request, event),
     }
     return render(request, "events/event_detail.html", context)
 
@@ -161,8 +178,23 @@ def event_ics_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def calendar_ics(request: HttpRequest) -> HttpResponse:
-    body = build_calendar(selectors.feed_events(), name="Indivisible Mass Coalition events")
-    return _ics_response(body, "imc-events.ics")
+    """The whole calendar, or, with the listing's filters in the query, the feed a filtered list's
+    "Subscribe" gives: exactly the events that list shows (its own selector, its own form).
+
+    A filtered feed carries what the list does, upcoming published events: a cancelled one leaves
+    the feed, and calendar apps drop what leaves a subscribed feed. The whole calendar keeps
+    cancelled and recent events (``feed_events``), as it always has."""
+    form = EventFilterForm(request.GET or None)
+    if not form.is_bound:
+        body = build_calendar(selectors.feed_events(), name="Indivisible Mass Coalition events")
+        return _ics_response(body, "imc-events.ics")
+    if not form.is_valid():
+        problems = " ".join(error for errors in form.errors.values() for error in errors)
+        return HttpResponse(
+            f"These filters could not be used: {problems}", status=400, content_type="text/plain; charset=utf-8"
+        )
+    events = selectors.event_search(form.filters())
+    return _ics_response(build_calendar(events, name="Indivisible Mass Coalition events (filtered)"), "imc-events.ics")
 
 
 def group_calendar_ics(request: HttpRequest, slug: str) -> HttpResponse:
@@ -314,6 +346,7 @@ def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
     event = _managed_event(request, slug)
     initial = {"starts_at": event.starts_at.astimezone(MA_TZ), "ends_at": event.ends_at.astimezone(MA_TZ)}
     form = EventForm(request.POST or None, user=request.user, creating=False, instance=event, initial=initial)
+    lock_form(form, origin_of(event))  # an imported event's copied fields stay as its sync wrote them
     if request.method == "POST" and form.is_valid():
         try:
             services.event_update(

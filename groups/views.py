@@ -17,10 +17,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from groups import policy, selectors, services
+from groups import policy, selectors, services, share
 from groups.forms import ClaimForm, ContactForm, DirectoryFilterForm, GroupForm
 from groups.models import Group, GroupSlugHistory, GroupStatus, Membership, MembershipRole, MembershipStatus
-from imc import registry
+from imc import jsonld, registry
 from imc.csvsafe import csv_writer
 from imc.markdown import render_markdown
 from imc.net import client_ip
@@ -73,10 +73,14 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     if isinstance(group, HttpResponse):
         return group
     user = request.user
+    towns = sorted(group.towns.all(), key=lambda t: (t.pk != group.home_town_id, t.name))
+    listed = group.status == GroupStatus.APPROVED
     context = {
         "group": group,
         "description_html": render_markdown(group.description),
-        "towns": sorted(group.towns.all(), key=lambda t: (t.pk != group.home_town_id, t.name)),
+        "towns": towns,
+        # Search engines read the listed groups only (groups/share.py).
+        "jsonld": jsonld.script(share.group_data(group, towns)) if listed else "",
         "organizer_names": selectors.group_organizer_names(group),
         "member_count": selectors.group_member_count(group),
         "membership": selectors.membership_of(user, group),

@@ -1,6 +1,7 @@
 """What the apps contribute to the pages and duties they share: one registry, filled at start-up.
 
-The shared pages (home, /find/, a district's page, a group's page, the member's profile), the
+The shared pages (home, /find/, a district's page, a group's page, an event's page, the member's
+profile), an event's origin (an imported copy: RSVPs elsewhere, its copied fields read-only), the
 member's privacy rights (the download at /accounts/data/ and the deletion of the account), the
 newsletter's per-reader events block, ``seed_demo`` and the page cache ask this registry instead of importing
 the apps that fill them, so every import between apps runs one way (see the README's layout).
@@ -38,6 +39,10 @@ class Kind(enum.StrEnum):
     DISTRICT_PANEL = "district_panel"  # (request, District) -> HTML or ""
     GROUP_PANEL = "group_panel"  # (request, Group) -> HTML or "": a group's page
     PROFILE_PANEL = "profile_panel"  # (request) -> HTML or "": the member's profile page
+    EVENT_PANEL = "event_panel"  # (request, Event) -> HTML or "": an event's page
+    # (Event) -> events.origin.ExternalOrigin or None: the event is a copy of one kept elsewhere
+    # (an import), whose RSVPs happen there and whose copied fields only the copier writes.
+    EVENT_ORIGIN = "event_origin"
     # (group ids) -> {group id: its next event}, in one query: the directory's cards.
     GROUP_NEXT_EVENTS = "group_next_events"
     # (District, limit) -> upcoming listed events with title, get_absolute_url(), starts_at and

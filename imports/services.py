@@ -48,6 +48,24 @@ OVERLAP = timedelta(minutes=5)
 LEASE = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=24)
 PRIVATE_ADDRESS_MARK = "address is private"
+# The event fields a sync writes (``translate`` and the timeslot's times): read-only on the portal,
+# where the organizer's form and the admin show them as Mobilize has them (``events.origin``).
+COPIED_FIELDS = frozenset(
+    {
+        "title",
+        "event_type",
+        "starts_at",
+        "ends_at",
+        "is_online",
+        "join_url",
+        "venue",
+        "address",
+        "town",
+        "description",
+        "accessibility",
+        "accessibility_notes",
+    }
+)
 
 EVENT_TYPES = {
     "CANVASS": EventType.CANVASS,
@@ -245,7 +263,7 @@ def _apply(source: ImportSource, raw: dict[str, Any], *, actor: User, now: datet
         elif row.event.status == EventStatus.CANCELLED:
             raise Skip("cancelled on the portal; a cancelled event is not opened again")
         else:
-            event_services.event_update(event=row.event, by=actor, **values)
+            event_services.event_update(event=row.event, by=actor, from_origin=True, **values)
             row.modified_date, row.browser_url = item.modified_date, item.browser_url
             row.save(update_fields=["modified_date", "browser_url", "updated_at"])
             counts["updated"] += 1

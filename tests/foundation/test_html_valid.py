@@ -159,6 +159,12 @@ def crawl(world, staff_client_factory) -> list[Page]:
         response = clients[role].get(url)
         assert _is_html(response), f"GET {url} as {role} answered {response.status_code}"
         pages.append(_page(f"GET {url} as {role}", response))
+    # An event imported from Mobilize: its page sends people there to RSVP (events/_rsvp_elsewhere.html).
+    imported = _imported_event(world)
+    for role in ("visitor", "member"):
+        response = clients[role].get(imported.get_absolute_url())
+        assert b"RSVP on Mobilize" in response.content
+        pages.append(_page(f"GET {imported.get_absolute_url()} (imported) as {role}", response))
     # The month of the world's events (the agenda and the grid with events in them), and an
     # email confirmation link that works.
     month = f"/events/calendar/?month={world.event.starts_at:%Y-%m}"
@@ -208,6 +214,19 @@ def crawl(world, staff_client_factory) -> list[Page]:
     pages.append(_page("GET /events/guest/my-rsvps/not-a-token/ as visitor", response))
     pages.append(_server_error_page())
     return pages
+
+
+def _imported_event(world):
+    from imports.models import ImportedEvent, ImportSource
+    from tests.events.conftest import make_event
+
+    source = ImportSource.objects.create(name="Mobilize", mobilize_org_id=7, acts_as=world.users["coordinator"])
+    event = make_event(host_group=world.group, title="Canvass from Mobilize")
+    ImportedEvent.objects.create(
+        source=source, mobilize_event_id=1, mobilize_timeslot_id=1, event=event,
+        browser_url="https://www.mobilize.us/example/event/1/",
+    )  # fmt: skip
+    return event
 
 
 def _recently_signed_in(user) -> Client:

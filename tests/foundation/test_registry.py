@@ -25,6 +25,8 @@ def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
         Kind.DISTRICT_PANEL: ["groups", "events", "embed"],
         Kind.GROUP_PANEL: ["events", "embed"],
         Kind.PROFILE_PANEL: ["groups", "events", "newsletter", "desk"],
+        Kind.EVENT_PANEL: ["embed"],
+        Kind.EVENT_ORIGIN: ["imports"],
         Kind.GROUP_NEXT_EVENTS: ["events"],
         Kind.DISTRICT_EVENTS: ["events"],
         Kind.EXPORT_USER_DATA: ["groups", "events", "newsletter", "desk"],
@@ -32,7 +34,7 @@ def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
         Kind.EXPORT_ADDRESS_DATA: ["events"],
         Kind.ERASE_ADDRESS_DATA: ["events"],
         Kind.DEMO_SEED: ["accounts", "groups", "events", "newsletter", "desk"],
-        Kind.PUBLIC_MODELS: ["accounts", "districts", "groups", "events", "newsletter"],
+        Kind.PUBLIC_MODELS: ["accounts", "districts", "groups", "events", "newsletter", "imports"],
     }
 
 
@@ -50,6 +52,7 @@ def test_a_change_to_any_row_a_public_page_shows_makes_the_stored_pages_stale():
         *("groups." + name for name in ["Group", "GroupDistrict", "GroupSlugHistory", "Membership"]),
         *("events." + name for name in ["EventSeries", "Event", "Rsvp"]),
         "newsletter.Newsletter",
+        "imports.ImportedEvent",
     }
     for c in contributions(Kind.PUBLIC_MODELS):
         for model in c.function():

@@ -148,6 +148,7 @@ SITE: dict[str, Rule] = {
     # newsletter
     # The embeds: listed groups and published events only (a group not yet listed: 404 for all).
     "embed:events": PUBLIC,
+    "embed:event": PUBLIC,  # a published or cancelled event's card; a draft's: 404 for all
     "embed:group_events": PUBLIC,
     "embed:district_events": PUBLIC,
     "embed:find": PUBLIC,
@@ -662,7 +663,8 @@ def _slug_for(endpoint: Endpoint, world: World) -> str:
         "districts": "ma-3",
         "newsletter": world.issue.slug,
         "desk": world.group.slug,
-        "embed": world.group.slug,  # embed/groups/<slug>/events/ (a district's is <district>)
+        # embed/events/<slug>/ is one event's card; embed/groups/<slug>/events/ a group's (a district's: <district>)
+        "embed": world.event.slug if endpoint.route.startswith("embed/events/") else world.group.slug,
     }[prefix]
 
 
