@@ -12,6 +12,7 @@ from events.selectors import DISTANCES, EventFilters
 from events.services import EDITABLE_FIELDS
 from groups.models import Group, GroupStatus
 from imc.forms import Form, ModelForm, ModelMultipleChoiceField
+from imc.widgets import QuickSelect, QuickSelectMultiple
 
 
 class EventFilterForm(Form):
@@ -64,11 +65,12 @@ class EventForm(ModelForm):
     """Create or edit an event. The view passes the person so the host choices fit them."""
 
     host_group = forms.ModelChoiceField(
-        queryset=Group.objects.none(), required=False, empty_label="The coalition (coalition-wide)"
+        queryset=Group.objects.none(), required=False, empty_label="The coalition (coalition-wide)", widget=QuickSelect
     )
     co_hosts = ModelMultipleChoiceField(
         queryset=Group.objects.filter(status=GroupStatus.APPROVED),
         required=False,
+        widget=QuickSelectMultiple,
         label="Co-hosting groups",
         help_text="Each group named is invited by email; it shows as co-host once one of its organizers accepts.",
     )
@@ -78,7 +80,7 @@ class EventForm(ModelForm):
     ends_at = forms.DateTimeField(
         label="Ends (Massachusetts time)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
-    town = forms.ModelChoiceField(queryset=Town.objects.all(), required=False)
+    town = forms.ModelChoiceField(queryset=Town.objects.all(), required=False, widget=QuickSelect)
     join_url = forms.URLField(label="Join link", required=False, assume_scheme="https")
     accessibility = forms.MultipleChoiceField(
         choices=Accessibility.choices, required=False, widget=forms.CheckboxSelectMultiple

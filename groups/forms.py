@@ -9,6 +9,7 @@ from groups.models import Group
 from groups.selectors import DirectoryFilters
 from groups.services import GroupDetails
 from imc.forms import Form, ModelMultipleChoiceField
+from imc.widgets import QuickSelect, QuickSelectMultiple
 
 MAX_TOWNS = 40
 
@@ -49,12 +50,13 @@ class GroupForm(Form):
         queryset=Town.objects.order_by("name"),
         label="First town served",
         help_text="The group belongs to this town's congressional district.",
+        widget=QuickSelect,
     )
     other_towns = ModelMultipleChoiceField(
         queryset=Town.objects.order_by("name"),
         required=False,
         label="Other towns served",
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=QuickSelectMultiple(attrs={"size": 8}),
         help_text="Hold Ctrl (or Cmd) to choose several.",
     )
     description = forms.CharField(
