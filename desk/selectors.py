@@ -16,8 +16,8 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from desk.models import ContactNote, MemberCount
-from desk.policy import desk_groups
+from desk.models import ContactNote, FeaturedEvent, MemberCount
+from desk.policy import desk_groups, featurable_events
 from districts.models import District
 from events.models import Event, EventStatus
 from groups.models import (
@@ -204,6 +204,32 @@ def district_desk(district: District, *, now: datetime.datetime | None = None) -
 
 def group_log(group: Group) -> list[ContactNote]:
     return list(ContactNote.objects.filter(group=group).select_related("rep", "outreach"))
+
+
+# --- Featured events ------------------------------------------------------------------------------------
+
+FEATURED_SHOWN = 5
+FEATURABLE_SHOWN = 100
+
+
+def featured_events(district: District | None, limit: int = FEATURED_SHOWN, *, now=None) -> list[Event]:
+    """The upcoming featured events for a district's readers (its own and those in its towns, as
+    its pages list events), or every district's (None), soonest first: one query. What the desk
+    contributes as ``Kind.FEATURED_EVENTS``; a feature of an event that has taken place is no
+    longer listed (``Event.objects.listed``), so nobody has to remove it."""
+    events = Event.objects.listed(now).filter(desk_feature__isnull=False)
+    if district is not None:
+        events = events.in_district(district)
+    return list(events.for_cards()[:limit])
+
+
+def district_featurable(district: District) -> list[Event]:
+    """The district's next events a rep may feature, each with ``is_featured``: one query."""
+    return list(
+        featurable_events(district)
+        .annotate(is_featured=Exists(FeaturedEvent.objects.filter(event=OuterRef("pk"))))
+        .for_cards()[:FEATURABLE_SHOWN]
+    )
 
 
 # --- The weekly email ---------------------------------------------------------------------------

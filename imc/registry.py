@@ -37,12 +37,17 @@ class Kind(enum.StrEnum):
     PLACE_PANEL = "place_panel"  # (request, PlaceLookup) -> HTML or "": the /find/ page
     DISTRICT_PANEL = "district_panel"  # (request, District) -> HTML or ""
     GROUP_PANEL = "group_panel"  # (request, Group) -> HTML or "": a group's page
+    EVENT_PANEL = "event_panel"  # (request, Event) -> HTML or "": an event's page (its main column)
     PROFILE_PANEL = "profile_panel"  # (request) -> HTML or "": the member's profile page
     # (group ids) -> {group id: its next event}, in one query: the directory's cards.
     GROUP_NEXT_EVENTS = "group_next_events"
     # (District, limit) -> upcoming listed events with title, get_absolute_url(), starts_at and
     # location_text: the newsletter's events block for that district's readers.
     DISTRICT_EVENTS = "district_events"
+    # (District or None, limit) -> the upcoming listed events a rep or a coordinator featured for
+    # that district's readers (None: every district's), soonest first, with the same attributes as
+    # DISTRICT_EVENTS: highlighted first on the home page, the district page and the newsletter.
+    FEATURED_EVENTS = "featured_events"
     # (user) -> JSON-ready dict of everything the app holds about the member, under the app's label.
     EXPORT_USER_DATA = "export_user_data"
     # (user) -> None: remove what deleting the user row would leave behind (rows keyed by address,
@@ -105,3 +110,12 @@ def panels(kind: Kind, request: Any, *args: object) -> list[SafeString]:
         if html:
             found.append(html)
     return found
+
+
+def gathered(kind: Kind, *args: object, limit: int) -> list[Any]:
+    """Every app's answer of a list-giving kind (``DISTRICT_EVENTS``, ``FEATURED_EVENTS``), one
+    after the other in INSTALLED_APPS order, at most ``limit`` in all; [] when no app gives any."""
+    found: list[Any] = []
+    for contribution in contributions(kind):
+        found.extend(contribution.function(*args, limit=limit))
+    return found[:limit]
