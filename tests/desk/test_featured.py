@@ -124,3 +124,22 @@ def test_a_feature_is_shown_until_the_event_has_taken_place(coordinator, lowell_
     after = lowell_event.ends_at + timedelta(minutes=1)
     assert featured_events(None, now=after) == []
     assert featured_events(District.objects.get(slug="ma-3"), now=after) == []
+
+
+def test_in_the_admin_a_rep_features_only_their_districts_events(
+    rep_client, other_rep_client, member_client, coordinator, lowell_event, framingham_event
+):
+    add = "/admin/desk/featuredevent/add/"
+    assert member_client.get(add).status_code == 403
+    assert member_client.post(add, {"event": lowell_event.pk}).status_code == 403
+    response = other_rep_client.post(add, {"event": lowell_event.pk})
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert not FeaturedEvent.objects.exists()
+    assert rep_client.post(add, {"event": lowell_event.pk}).status_code == 302
+    feature = FeaturedEvent.objects.get(event=lowell_event)
+    # Another district's rep finds no such feature, and cannot remove it.
+    assert "Lowell town hall" not in other_rep_client.get("/admin/desk/featuredevent/").content.decode()
+    assert other_rep_client.post(f"/admin/desk/featuredevent/{feature.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert FeaturedEvent.objects.filter(pk=feature.pk).exists()
+    assert rep_client.post(f"/admin/desk/featuredevent/{feature.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not FeaturedEvent.objects.exists()
