@@ -22,6 +22,7 @@ from outbox.services import email_queue_template
 WRITES_PER_SENDER_PER_HOUR = 3
 WRITES_PER_CLIENT_PER_HOUR = 10
 BODY_MAX_LENGTH = 5000
+RELAY_KIND = "allies.relay"
 
 
 class AllyError(Exception):
@@ -50,7 +51,7 @@ def ally_write(*, ally: Ally, sender_name: str, sender_email: str, body: str, cl
     if not hourly_limit.hit("allies:write:sender", sender_email, WRITES_PER_SENDER_PER_HOUR):
         raise RateLimited("You have sent several messages in the last hour. Please try again later.")
     return email_queue_template(
-        kind="allies.relay",
+        kind=RELAY_KIND,
         to=ally.contact_email,
         template_prefix="allies/emails/relay",
         context={"ally": ally, "sender_name": sender_name.strip(), "body": body.strip()},

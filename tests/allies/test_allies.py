@@ -132,3 +132,21 @@ def test_the_api_never_answers_with_an_allys_contact(client, ally, joint_event):
     for url in ("/api/v1/events/", f"/api/v1/events/{joint_event.slug}/", "/embed/events/"):
         response = client.get(url)
         assert SECRET not in response.content.decode(), url
+
+
+def test_a_members_messages_to_allies_are_in_their_download_without_the_allys_address(activist, ally):
+    member = Client()
+    member.force_login(activist)
+    data = {"name": "Ada", "email": activist.email, "message": "Joint forum?"}
+    assert member.post("/allies/tenants-union/write/", data).status_code == 302
+    download = member.get("/accounts/data/").content.decode()
+    assert "Joint forum?" in download and SECRET not in download
+
+
+def test_deleting_the_account_deletes_the_relayed_message_naming_it(activist, ally):
+    from accounts.services import user_delete
+
+    services.ally_write(ally=ally, sender_name="Ada", sender_email=activist.email, body="Hi", client=None)
+    assert OutboundEmail.objects.filter(reply_to=activist.email).exists()
+    user_delete(user=activist)
+    assert not OutboundEmail.objects.filter(reply_to=activist.email).exists()

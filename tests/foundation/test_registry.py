@@ -41,7 +41,7 @@ def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
         Kind.GROUP_NEXT_EVENTS: ["events"],
         Kind.DISTRICT_EVENTS: ["events"],
         Kind.FEATURED_EVENTS: ["desk"],
-        Kind.EXPORT_USER_DATA: ["groups", "events", "newsletter", "desk"],
+        Kind.EXPORT_USER_DATA: ["groups", "events", "newsletter", "allies", "desk"],
         Kind.ERASE_USER_DATA: ["groups", "events", "newsletter"],
         Kind.EXPORT_ADDRESS_DATA: ["events"],
         Kind.ERASE_ADDRESS_DATA: ["events"],
