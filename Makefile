@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-slow typecheck setup lint format worker beat assets bench-groups bench-events bench-newsletter bench-load bench-notify bench-api
+.PHONY: run test test-unit test-slow typecheck setup lint format worker beat assets bench-groups bench-events bench-newsletter bench-load bench-notify bench-api bench-desk
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ assets:
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/
 	cp node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/leaflet.js static/vendor/leaflet/
 	cp node_modules/leaflet/dist/images/* static/vendor/leaflet/images/
+
+# Desk benchmark: a district's desk with about 700 groups, the statewide view, the weekly digest,
+# on PostgreSQL; see bench/desk/run.py.
+bench-desk: $(STAMP)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/imc_bench_desk} $(BIN)/python bench/desk/run.py
 
 # Groups benchmark at 60 and 6,000 groups (1,000,000 members) on PostgreSQL; see bench/groups/run.py.
 bench-groups: $(STAMP)

@@ -1,4 +1,5 @@
-"""What the desk gives the shared pages, the privacy rights and the demo data (see ``imc.registry``)."""
+"""What the desk gives the shared pages, the privacy rights, the featured events and the demo data
+(see ``imc.registry``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from desk import demo
+from desk import demo, selectors
 from desk.models import ContactNote, Outreach
 from desk.policy import has_desk
 from imc.registry import Kind, contributes, register
@@ -42,4 +43,5 @@ def export_user_data(user) -> dict:
     }
 
 
+register(Kind.FEATURED_EVENTS, selectors.featured_events)
 register(Kind.DEMO_SEED, demo.seed)

@@ -1,5 +1,7 @@
 """Demo data of the district desk: a few check-ins by the demo reps with the demo groups (one of
-them due again) and a few months of daily member counts. Everything is fictional: the notes are
+them due again), a few months of daily member counts, and one featured event (the demo town hall
+in Lowell, featured by the MA-3 rep: it leads the home page, MA-3's page and MA-3's newsletter
+block; the demo ally of ``allies.demo`` co-hosts it). Everything is fictional: the notes are
 written by the demo reps of ``accounts.demo`` about the "(demo)" groups of ``groups.demo``, which
 seed first (INSTALLED_APPS order). Idempotent: a note already there is not written again, and a
 group that has counts already gets none.
@@ -14,9 +16,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from desk import services
-from desk.models import ContactMethod, ContactNote, MemberCount
+from desk.models import ContactMethod, ContactNote, FeaturedEvent, MemberCount
 from desk.policy import DESK_STATUSES
 from districts.models import BoardSeat
+from events.models import Event
 from groups.models import Group, MembershipStatus
 
 # group, days ago, how, note, next check-in in days from today (negative: already due), or None
@@ -108,8 +111,22 @@ def _member_counts(today: datetime.date) -> int:
     return len(MemberCount.objects.bulk_create(rows, ignore_conflicts=True))
 
 
+FEATURED_DEMO_EVENT = "demo-lowell-town-hall"
+
+
+def _feature() -> int:
+    """The MA-3 rep features the demo town hall, once (again only after it was unfeatured)."""
+    event = Event.objects.listed().filter(slug=FEATURED_DEMO_EVENT).first()
+    seat = BoardSeat.objects.current().filter(district__slug="ma-3", user__isnull=False).select_related("user").first()
+    if event is None or seat is None or FeaturedEvent.objects.filter(event=event).exists():
+        return 0
+    services.event_feature(by=seat.user, event=event)
+    return 1
+
+
 def seed(stdout) -> None:
     today = timezone.localdate()
     notes = _notes(today)
     counts = _member_counts(today)
-    stdout.write(f"desk: {notes} demo contact notes, {counts} daily member counts")
+    featured = _feature()
+    stdout.write(f"desk: {notes} demo contact notes, {counts} daily member counts, {featured} featured event")

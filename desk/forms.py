@@ -69,3 +69,17 @@ class OutreachForm(Form):
         elif not self.has_error("groups") and not data.get("groups"):
             self.add_error("groups", "Choose at least one group, or all of them.")
         return data
+
+
+class FeatureForm(Form):
+    """Feature or unfeature one of the district's next events (the desk's featured page)."""
+
+    event = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
+    action = forms.ChoiceField(choices=[("feature", "Feature"), ("unfeature", "Unfeature")], widget=forms.HiddenInput)
+
+    def __init__(self, *args, events, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["event"].queryset = events
+        self.fields["event"].error_messages["invalid_choice"] = (
+            "That event is not an upcoming event of this district: it cannot be featured here."
+        )

@@ -105,3 +105,23 @@ class WeeklyDigest(models.Model):
 
     def __str__(self) -> str:
         return f"digest for {self.rep_id}, week of {self.week}"
+
+
+class FeaturedEvent(models.Model):
+    """An event a rep (of the event's district) or a coordinator amplifies: highlighted first on
+    the home page, its district's page and the newsletter's events block of that district's
+    readers (``Kind.FEATURED_EVENTS``), until it has taken place. One row per event: featuring it
+    again changes nothing; unfeaturing deletes the row."""
+
+    event = models.OneToOneField("events.Event", on_delete=models.CASCADE, related_name="desk_feature")
+    # Kept when the rep's account goes: the feature is the board's, not the rep's.
+    featured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    featured_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-featured_at"]
+
+    def __str__(self) -> str:
+        return f"featured event {self.event_id}"

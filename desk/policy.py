@@ -4,6 +4,7 @@ A rep (a current board seat, staff in "District reps") opens the desks of their 
 coordinator opens every desk and the statewide view. A group's contact log is read through a
 district it serves (``GroupDistrict``), by that district's reps and by coordinators, as
 moderation is (``groups.policy.can_moderate``). Members, organizers and the public open nothing.
+Features follow the events' moderation: a rep features the events filed under their districts.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from accounts.models import User
 from districts.models import District
 from districts.policy import is_coordinator, rep_district_ids
+from events.models import Event, EventQuerySet
 from groups.models import Group, GroupDistrict, GroupQuerySet, GroupStatus
 
 AnyUser = User | AnonymousUser
@@ -59,3 +61,17 @@ def can_read_log(user: AnyUser, group: Group) -> bool:
     if ids is None:
         return True
     return bool(ids) and GroupDistrict.objects.filter(group=group, district_id__in=ids).exists()
+
+
+def can_feature(user: AnyUser, event: Event) -> bool:
+    """Feature or unfeature an event: coordinators anywhere; a rep for an event of their districts
+    (its district, as moderation scopes events: ``events.policy.can_moderate``)."""
+    if not has_desk(user):
+        return False
+    ids = desk_district_ids(user)
+    return ids is None or (event.district_id is not None and event.district_id in ids)
+
+
+def featurable_events(district: District) -> EventQuerySet:
+    """The events a district's desk may feature: upcoming, published, filed under the district."""
+    return Event.objects.listed().filter(district=district)

@@ -16,8 +16,8 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from desk.models import ContactNote, MemberCount
-from desk.policy import desk_groups
+from desk.models import ContactNote, FeaturedEvent, MemberCount
+from desk.policy import desk_groups, featurable_events
 from districts.models import District
 from events.models import Event, EventStatus
 from groups.models import (
@@ -116,10 +116,13 @@ def _groups_with_signals(district: District, now: datetime.datetime):
     )
 
 
-def _count_on_or_before(counts: dict[int, list[MemberCount]], group_id: int, day: datetime.date) -> int | None:
+def _count_on_or_before(
+    counts: dict[int, list[tuple[datetime.date, int]]], group_id: int, day: datetime.date
+) -> int | None:
     """The latest daily count of the group at most ``COUNT_SLACK_DAYS`` before ``day``."""
-    found = [c for c in counts.get(group_id, []) if day - datetime.timedelta(days=COUNT_SLACK_DAYS) <= c.day <= day]
-    return max(found, key=lambda c: c.day).members if found else None
+    low = day - datetime.timedelta(days=COUNT_SLACK_DAYS)
+    found = [(d, members) for d, members in counts.get(group_id, []) if low <= d <= day]
+    return max(found)[1] if found else None
 
 
 def _change(group: Group, members: int, baseline: int | None, since: datetime.date) -> int | None:
@@ -175,13 +178,15 @@ def district_desk(district: District, *, now: datetime.datetime | None = None) -
         )
     }
     day_30, day_90 = today - datetime.timedelta(days=30), today - datetime.timedelta(days=90)
-    counts: dict[int, list[MemberCount]] = {}
+    counts: dict[int, list[tuple[datetime.date, int]]] = {}
     slack = datetime.timedelta(days=COUNT_SLACK_DAYS)
-    for count in MemberCount.objects.filter(
+    # Tuples, not model rows: up to 16 counts a group, and building 11,000 models for a desk of
+    # 700 groups cost more than the query itself (bench/desk).
+    for group_id, day, members in MemberCount.objects.filter(
         Q(day__range=(day_30 - slack, day_30)) | Q(day__range=(day_90 - slack, day_90)),
         group__in=desk_groups(district).values("pk"),
-    ):
-        counts.setdefault(count.group_id, []).append(count)
+    ).values_list("group_id", "day", "members"):
+        counts.setdefault(group_id, []).append((day, members))
     rows = []
     for group in groups:
         row = GroupSignals(
@@ -204,6 +209,32 @@ def district_desk(district: District, *, now: datetime.datetime | None = None) -
 
 def group_log(group: Group) -> list[ContactNote]:
     return list(ContactNote.objects.filter(group=group).select_related("rep", "outreach"))
+
+
+# --- Featured events ------------------------------------------------------------------------------------
+
+FEATURED_SHOWN = 5
+FEATURABLE_SHOWN = 100
+
+
+def featured_events(district: District | None, limit: int = FEATURED_SHOWN, *, now=None) -> list[Event]:
+    """The upcoming featured events for a district's readers (its own and those in its towns, as
+    its pages list events), or every district's (None), soonest first: one query. What the desk
+    contributes as ``Kind.FEATURED_EVENTS``; a feature of an event that has taken place is no
+    longer listed (``Event.objects.listed``), so nobody has to remove it."""
+    events = Event.objects.listed(now).filter(desk_feature__isnull=False)
+    if district is not None:
+        events = events.in_district(district)
+    return list(events.for_cards()[:limit])
+
+
+def district_featurable(district: District) -> list[Event]:
+    """The district's next events a rep may feature, each with ``is_featured``: one query."""
+    return list(
+        featurable_events(district)
+        .annotate(is_featured=Exists(FeaturedEvent.objects.filter(event=OuterRef("pk"))))
+        .for_cards()[:FEATURABLE_SHOWN]
+    )
 
 
 # --- The weekly email ---------------------------------------------------------------------------

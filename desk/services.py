@@ -1,4 +1,4 @@
-"""Every write of the desk: contact notes, outreach, the daily member counts, the weekly email.
+"""Every write of the desk: contact notes, outreach, features, the daily member counts, the weekly email.
 
 Each service checks the actor against ``desk.policy`` itself, whoever calls it (a view, a task,
 a script), and is atomic: the emails it owes are ``OutboundEmail`` rows of the same transaction.
@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from desk.models import ContactMethod, ContactNote, MemberCount, Outreach, WeeklyDigest
-from desk.policy import DESK_STATUSES, can_open_district, can_read_log, desk_groups
+from desk.models import ContactMethod, ContactNote, FeaturedEvent, MemberCount, Outreach, WeeklyDigest
+from desk.policy import DESK_STATUSES, can_feature, can_open_district, can_read_log, desk_groups
 from desk.selectors import DistrictWeek, district_week
 from districts.models import BoardSeat, District
+from events.models import Event
 from groups.models import Group, Membership, MembershipStatus
 from imc.links import absolute
 from imc.validators import require_clean_text
@@ -178,6 +179,29 @@ def outreach_send(
         ]
     )
     return outreach, skipped
+
+
+# --- Amplifying: featured events ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def event_feature(*, by: User, event: Event) -> FeaturedEvent:
+    """Feature an upcoming published event (idempotent: featuring it again keeps the first row)."""
+    if not can_feature(by, event):
+        raise DeskError("You can feature only the events of your own districts.")
+    if not Event.objects.listed().filter(pk=event.pk).exists():
+        raise DeskError("Only an upcoming published event can be featured.")
+    feature, _ = FeaturedEvent.objects.get_or_create(event=event, defaults={"featured_by": by})
+    return feature
+
+
+@transaction.atomic
+def event_unfeature(*, by: User, event: Event) -> bool:
+    """Stop featuring an event; False when it was not featured."""
+    if not can_feature(by, event):
+        raise DeskError("You can unfeature only the events of your own districts.")
+    deleted, _ = FeaturedEvent.objects.filter(event=event).delete()
+    return bool(deleted)
 
 
 # --- The daily member counts -------------------------------------------------------------------------

@@ -10,5 +10,6 @@ urlpatterns = [
     path("statewide/health.csv", views.statewide_csv, name="statewide_csv"),
     path("<slug:district>/", views.district, name="district"),
     path("<slug:district>/reach-out/", views.reach_out, name="reach_out"),
+    path("<slug:district>/featured/", views.featured, name="featured"),
     path("<slug:district>/groups/<slug:slug>/", views.group, name="group"),
 ]

@@ -16,9 +16,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.mfa import has_totp, session_passed_mfa
+from allies.selectors import allies_of_district
 from desk import charts, selectors, services
-from desk.forms import ContactNoteForm, OutreachForm
-from desk.policy import can_open_district, can_see_health, desk_district_ids, desk_groups, has_desk
+from desk.forms import ContactNoteForm, FeatureForm, OutreachForm
+from desk.policy import (
+    can_open_district,
+    can_see_health,
+    desk_district_ids,
+    desk_groups,
+    featurable_events,
+    has_desk,
+)
 from districts.models import District
 from imc.csvsafe import csv_writer
 from imc.links import MARKER
@@ -80,7 +88,15 @@ def district(request: HttpRequest, district: str) -> HttpResponse:
     return render(
         request,
         "desk/district.html",
-        {"district": found, "rows": rows, "page": page, "tiers": tiers, "totals": totals, "Tier": selectors.Tier},
+        {
+            "district": found,
+            "rows": rows,
+            "page": page,
+            "tiers": tiers,
+            "totals": totals,
+            "Tier": selectors.Tier,
+            "allies": allies_of_district(found),
+        },
     )
 
 
@@ -135,6 +151,31 @@ def reach_out(request: HttpRequest, district: str) -> HttpResponse:
         "desk/reach_out.html",
         {"district": found, "form": form, "limit": services.outreach_daily_limit()},
         status=status,
+    )
+
+
+@desk_view
+def featured(request: HttpRequest, district: str) -> HttpResponse:
+    """The district's next events, each with a button to feature or unfeature it."""
+    found = _district_for(request, district)
+    form = FeatureForm(request.POST or None, events=featurable_events(found))
+    if request.method == "POST" and form.is_valid():
+        event, action = form.cleaned_data["event"], form.cleaned_data["action"]
+        try:
+            if action == "feature":
+                services.event_feature(by=request.user, event=event)
+            else:
+                services.event_unfeature(by=request.user, event=event)
+        except services.DeskError as exc:
+            form.add_error(None, str(exc))
+        else:
+            done = "is featured until it has taken place" if action == "feature" else "is no longer featured"
+            messages.success(request, f"{event.title} {done}.")
+            return redirect("desk:featured", district=found.slug)
+    return render(
+        request,
+        "desk/featured.html",
+        {"district": found, "events": selectors.district_featurable(found), "form": form},
     )
 
 

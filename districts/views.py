@@ -26,6 +26,9 @@ def district_list(request: HttpRequest) -> HttpResponse:
     return render(request, "districts/district_list.html", {"districts": districts, "rows": rows})
 
 
+FEATURED_SHOWN = 5
+
+
 @public_page
 def district_detail(request: HttpRequest, slug: str) -> HttpResponse:
     district = get_object_or_404(District, slug=slug)
@@ -34,5 +37,7 @@ def district_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "towns": towns_by_district([district])[district.pk],
         "board": district_board(district),
         "panels": registry.panels(registry.Kind.DISTRICT_PANEL, request, district),
+        # What the board amplifies for the district's readers, above everything else.
+        "featured": registry.gathered(registry.Kind.FEATURED_EVENTS, district, limit=FEATURED_SHOWN),
     }
     return render(request, "districts/district_detail.html", context)

@@ -38,8 +38,8 @@ class Kind(enum.StrEnum):
     PLACE_PANEL = "place_panel"  # (request, PlaceLookup) -> HTML or "": the /find/ page
     DISTRICT_PANEL = "district_panel"  # (request, District) -> HTML or ""
     GROUP_PANEL = "group_panel"  # (request, Group) -> HTML or "": a group's page
+    EVENT_PANEL = "event_panel"  # (request, Event) -> HTML or "": an event's page (its main column)
     PROFILE_PANEL = "profile_panel"  # (request) -> HTML or "": the member's profile page
-    EVENT_PANEL = "event_panel"  # (request, Event) -> HTML or "": an event's page
     # (Event) -> events.origin.ExternalOrigin or None: the event is a copy of one kept elsewhere
     # (an import), whose RSVPs happen there and whose copied fields only the copier writes.
     EVENT_ORIGIN = "event_origin"
@@ -48,6 +48,10 @@ class Kind(enum.StrEnum):
     # (District, limit) -> upcoming listed events with title, get_absolute_url(), starts_at and
     # location_text: the newsletter's events block for that district's readers.
     DISTRICT_EVENTS = "district_events"
+    # (District or None, limit) -> the upcoming listed events a rep or a coordinator featured for
+    # that district's readers (None: every district's), soonest first, with the same attributes as
+    # DISTRICT_EVENTS: highlighted first on the home page, the district page and the newsletter.
+    FEATURED_EVENTS = "featured_events"
     # (user) -> JSON-ready dict of everything the app holds about the member, under the app's label.
     EXPORT_USER_DATA = "export_user_data"
     # (user) -> None: remove what deleting the user row would leave behind (rows keyed by address,
@@ -110,3 +114,12 @@ def panels(kind: Kind, request: Any, *args: object) -> list[SafeString]:
         if html:
             found.append(html)
     return found
+
+
+def gathered(kind: Kind, *args: object, limit: int) -> list[Any]:
+    """Every app's answer of a list-giving kind (``DISTRICT_EVENTS``, ``FEATURED_EVENTS``), one
+    after the other in INSTALLED_APPS order, at most ``limit`` in all; [] when no app gives any."""
+    found: list[Any] = []
+    for contribution in contributions(kind):
+        found.extend(contribution.function(*args, limit=limit))
+    return found[:limit]

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "groups",
     "events",
     "newsletter",
+    "allies",
     "desk",
     "api",
     "embed",

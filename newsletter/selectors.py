@@ -132,26 +132,34 @@ class EventItem:
     url: str
     when: object = None
     place: str = ""
+    featured: bool = False
 
 
 def upcoming_events(district_id: int, limit: int = 5) -> list[EventItem]:
-    """Upcoming events of a district for its readers' events block: what the apps that hold
-    events contribute (``Kind.DISTRICT_EVENTS``), at most ``limit`` of them; [] when none do."""
+    """Upcoming events of a district for its readers' events block, at most ``limit``: first those
+    the board features for the district (``Kind.FEATURED_EVENTS``, marked), then what the apps
+    that hold events contribute (``Kind.DISTRICT_EVENTS``), each event once; [] when none do."""
     district = District.objects.filter(pk=district_id).first()
     if district is None:
         return []
-    items = []
-    for contribution in registry.contributions(registry.Kind.DISTRICT_EVENTS):
-        for event in contribution.function(district, limit=limit):
-            url = event.get_absolute_url()
-            items.append(
-                EventItem(
-                    title=event.title,
-                    url=settings.SITE_URL + url if url.startswith("/") else url,
-                    when=event.starts_at,
-                    place=event.location_text or "",
-                )
+    featured = registry.gathered(registry.Kind.FEATURED_EVENTS, district, limit=limit)
+    listed = registry.gathered(registry.Kind.DISTRICT_EVENTS, district, limit=limit)
+    items: list[EventItem] = []
+    seen: set[str] = set()
+    for event, is_featured in [*((e, True) for e in featured), *((e, False) for e in listed)]:
+        url = event.get_absolute_url()
+        if url in seen:
+            continue
+        seen.add(url)
+        items.append(
+            EventItem(
+                title=event.title,
+                url=settings.SITE_URL + url if url.startswith("/") else url,
+                when=event.starts_at,
+                place=event.location_text or "",
+                featured=is_featured,
             )
+        )
     return items[:limit]
 
 

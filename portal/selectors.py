@@ -12,8 +12,10 @@ from events import selectors as event_selectors
 from events.contributions import NEAR_MILES
 from events.models import Event
 from groups.models import Group
+from imc import registry
 
 HOME_EVENTS = 5
+HOME_FEATURED = 3
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,11 @@ def home_events(user) -> HomeEvents:
             return HomeEvents(heading=f"Next events near {town.name}", events=near, near=town, more_url=more)
     events = list(Event.objects.listed().for_cards()[:HOME_EVENTS])
     return HomeEvents(heading="Next events in Massachusetts", events=events, near=None, more_url=reverse("events:list"))
+
+
+def home_featured() -> list[Event]:
+    """The events the board features, every district's, soonest first (``Kind.FEATURED_EVENTS``)."""
+    return registry.gathered(registry.Kind.FEATURED_EVENTS, None, limit=HOME_FEATURED)
 
 
 def home_counts() -> dict[str, int]:

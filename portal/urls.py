@@ -23,6 +23,7 @@ urlpatterns = [
     path("teams/", include("groups.team_urls")),
     path("events/", include("events.urls")),
     path("newsletter/", include("newsletter.urls")),
+    path("allies/", include("allies.urls")),
     # The public read API and its documentation page (the api app, mounted by name: nothing imports it).
     path("api/", include("api.urls")),
     # Tracking webhooks of the email service (bounces, complaints); see newsletter.receivers.

@@ -29,6 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "place_form": PlaceForm(),
         "panels": panels,
         "next_events": selectors.home_events(request.user),
+        "featured": selectors.home_featured(),
         "counts": selectors.home_counts(),
     }
     return render(request, "home.html", context)

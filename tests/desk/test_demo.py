@@ -11,14 +11,27 @@ from django.utils import timezone
 
 from accounts.demo import demo_email
 from accounts.models import NotificationKind, NotificationMode, NotificationPreference, User
-from desk.models import ContactNote, MemberCount
+from allies.models import Ally, AllyCohost
+from desk.models import ContactNote, FeaturedEvent, MemberCount
 from groups.models import Group, Membership, NotificationItem
 from outbox.models import OutboundEmail
 from tests.conftest import staff_client_for
 
 pytestmark = pytest.mark.django_db
 
-COUNTED = [User, Group, Membership, ContactNote, MemberCount, NotificationPreference, NotificationItem, OutboundEmail]
+COUNTED = [
+    User,
+    Group,
+    Membership,
+    ContactNote,
+    MemberCount,
+    NotificationPreference,
+    NotificationItem,
+    OutboundEmail,
+    Ally,
+    AllyCohost,
+    FeaturedEvent,
+]
 
 
 def _seed() -> None:
@@ -35,6 +48,17 @@ def test_seeding_twice_gives_the_same_rows():
     assert first["ContactNote"] >= 3 and first["MemberCount"] > 0
     _seed()
     assert _counts() == first
+
+
+def test_the_demo_has_a_public_ally_co_hosting_the_featured_town_hall(client):
+    _seed()
+    feature = FeaturedEvent.objects.select_related("event", "featured_by").get()
+    assert feature.featured_by.email.startswith("rep-ma-3@") and feature.event.title.endswith("(demo)")
+    ally = Ally.objects.get()
+    assert ally.is_public and ally.name.endswith("(demo)") and ally.contact_email.endswith(".invalid")
+    assert AllyCohost.objects.filter(ally=ally, event=feature.event).exists()
+    assert feature.event.title in client.get("/").content.decode()
+    assert ally.name in client.get(feature.event.get_absolute_url()).content.decode()
 
 
 def test_the_demo_notes_are_by_demo_reps_and_one_check_in_is_due():

@@ -16,6 +16,7 @@ Kinds covered (``KINDS``): the outbox's ``account.email_confirmation_signup``,
 ``groups.confirm``, ``groups.claim``, ``groups.relay``, ``teams.relay``, the notices of group
 life (``groups.join_request``, ``groups.request_decided``, ``groups.claim_decided``,
 ``teams.offer``, ``groups.digest``), the district desk's ``desk.outreach`` and ``desk.weekly``,
+the relay to an allied organization (``allies.relay``),
 ``newsletter.confirm``, ``newsletter.already``, ``newsletter.test`` (for a subscriber and for
 somebody who is not one), and the newsletter's bulk message (``newsletter.issue``, not an outbox
 row), for an issue whose Markdown links are relative (as the demo issue's are) with its events
@@ -51,7 +52,7 @@ pytestmark = pytest.mark.django_db
 
 SITE = "https://portal.example.org"
 BASE = Path(settings.BASE_DIR)
-APPS = ("accounts", "desk", "districts", "events", "groups", "imc", "newsletter", "outbox", "portal")
+APPS = ("accounts", "allies", "desk", "districts", "events", "groups", "imc", "newsletter", "outbox", "portal")
 
 # Every kind this test produces. ``account.*`` kinds are named by allauth's template (the adapter
 # queues ``account.<template>``); ``newsletter.issue`` is the bulk message.
@@ -85,6 +86,7 @@ KINDS = {
     "desk.weekly",
     "groups.relay",
     "teams.relay",
+    "allies.relay",
     "newsletter.confirm",
     "newsletter.already",
     "newsletter.test",
@@ -95,7 +97,7 @@ KINDS = {
 ELSEWHERE = {"events.reminder": {"calendar.google.com"}}  # "add to Google Calendar"
 
 # Kinds whose mail holds no link at all.
-LINKLESS = {"groups.relay", "teams.relay"}
+LINKLESS = {"groups.relay", "teams.relay", "allies.relay"}
 
 # allauth's mail templates that our settings never send, each with the setting that says so
 # (None: no code of allauth's names it).
@@ -343,6 +345,15 @@ def emails(
         rep=rep_ma3, district=District.objects.get(number=3), groups=[lowell_group], subject="Hi", body="How are you?"
     )
     desk_services.digests_send_weekly()
+
+    # An allied organization written to through its relay.
+    from allies import services as allies_services
+    from allies.models import Ally
+
+    ally = Ally.objects.create(name="Tenants Union", slug="tenants", is_public=True, contact_email="t@tenants.example")
+    allies_services.ally_write(
+        ally=ally, sender_name="Ada", sender_email="ada@example.org", body="Shall we?", client="10.0.0.1"
+    )
 
     # Events: a change, a cancellation, a waitlist promotion, a reminder, a co-host invitation.
     people = [factories.user(f"rsvp{n}@example.org", first_name=f"R{n}") for n in range(3)]

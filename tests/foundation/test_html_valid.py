@@ -48,6 +48,7 @@ EMPTY_POSTS = {
     "groups:contact": "visitor",
     "groups:claim": "member",
     "teams:contact": "visitor",
+    "allies:write": "visitor",
     "events:create": "organizer",
     "events:edit": "organizer",
     "newsletter:subscribe": "visitor",

@@ -12,7 +12,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "outbox", "districts", "groups", "events", "newsletter", "desk", "api", "embed", "imports"]
+APPS = [
+    "accounts",
+    "outbox",
+    "districts",
+    "groups",
+    "events",
+    "newsletter",
+    "allies",
+    "desk",
+    "api",
+    "embed",
+    "imports",
+]
 
 
 def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
@@ -25,16 +37,17 @@ def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
         Kind.DISTRICT_PANEL: ["groups", "events", "embed"],
         Kind.GROUP_PANEL: ["events", "embed"],
         Kind.PROFILE_PANEL: ["groups", "events", "newsletter", "desk"],
-        Kind.EVENT_PANEL: ["embed"],
+        Kind.EVENT_PANEL: ["allies", "embed"],
         Kind.EVENT_ORIGIN: ["imports"],
         Kind.GROUP_NEXT_EVENTS: ["events"],
         Kind.DISTRICT_EVENTS: ["events"],
-        Kind.EXPORT_USER_DATA: ["groups", "events", "newsletter", "desk"],
+        Kind.FEATURED_EVENTS: ["desk"],
+        Kind.EXPORT_USER_DATA: ["groups", "events", "newsletter", "allies", "desk"],
         Kind.ERASE_USER_DATA: ["groups", "events", "newsletter"],
         Kind.EXPORT_ADDRESS_DATA: ["events"],
         Kind.ERASE_ADDRESS_DATA: ["events"],
-        Kind.DEMO_SEED: ["accounts", "groups", "events", "newsletter", "desk"],
-        Kind.PUBLIC_MODELS: ["accounts", "districts", "groups", "events", "newsletter", "imports"],
+        Kind.DEMO_SEED: ["accounts", "groups", "events", "newsletter", "allies", "desk"],
+        Kind.PUBLIC_MODELS: ["accounts", "districts", "groups", "events", "newsletter", "imports", "allies"],
     }
 
 
@@ -53,6 +66,7 @@ def test_a_change_to_any_row_a_public_page_shows_makes_the_stored_pages_stale():
         *("events." + name for name in ["EventSeries", "Event", "Rsvp"]),
         "newsletter.Newsletter",
         "imports.ImportedEvent",
+        *("allies." + name for name in ["Ally", "Ally_districts", "AllyCohost"]),
     }
     for c in contributions(Kind.PUBLIC_MODELS):
         for model in c.function():
@@ -100,6 +114,7 @@ STOREYS = [
     "embed",
     "imports",
     "desk",
+    "allies",
     "newsletter",
     "events",
     "groups",

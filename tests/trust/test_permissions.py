@@ -177,7 +177,12 @@ SITE: dict[str, Rule] = {
     "desk:district": Rule(row(LOGIN, "403", "403", "403", OK, "404", OK)),
     "desk:group": Rule(row(LOGIN, "403", "403", "403", OK, "404", OK)),
     "desk:reach_out": Rule(row(LOGIN, "403", "403", "403", OK, "404", OK)),
+    "desk:featured": Rule(row(LOGIN, "403", "403", "403", OK, "404", OK)),
     "desk:statewide": COORDINATOR_PAGE,
+    # allies: public pages of the public allies (a private one is a 404 for all, tests/allies)
+    "allies:list": PUBLIC,
+    "allies:detail": PUBLIC,
+    "allies:write": PUBLIC,  # the relay: the ally's address is never shown (checked below)
     "desk:statewide_csv": COORDINATOR_PAGE,
     # the public read API (JSON, anonymous: a session changes nothing) and its documentation page
     "api:index": PUBLIC,
@@ -299,6 +304,16 @@ ADMIN_MODELS: dict[str, tuple] = {
     "newsletter.subscriber": COORDINATORS_READ,
     "newsletter.delivery": COORDINATORS_READ,
     "imports.importsource": admin_model(COORD, COORD, COORD, COORD, COORD),  # coordinators manage
+    "allies.ally": admin_model(COORD, COORD, COORD, COORD, COORD),  # coordinators keep the allies
+    # Reps feature their districts' events (desk.policy.can_feature); nothing to edit in a feature.
+    "desk.featuredevent": admin_model(
+        ALL_STAFF,
+        ALL_STAFF,
+        (OK, "→/admin/", OK),
+        (OK, "→/admin/", OK),
+        (OK, "→/admin/", OK),
+        post_change=("403", "403", "403"),
+    ),
 }
 ADMIN_CUSTOM: dict[str, tuple[str, str, str]] = {
     "admin:groups_group_decide": (OK, "404", OK),  # the approve/reject/archive page of one group
@@ -521,6 +536,18 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         newsletter_services.newsletter_send_now(newsletter=issue, by=coordinator)
     issue.refresh_from_db()
 
+    # An ally shown publicly, co-hosting the event and reached through its relay: its address is
+    # personal to it and must show on no page (the leak check below).
+    from allies.models import Ally, AllyCohost
+    from desk import services as desk_services
+
+    ally = Ally.objects.create(
+        name="Tenants Union", slug="tenants-union", is_public=True, contact_email="hidden@tenants-union.example"
+    )
+    ally.districts.set([District.objects.get(slug="ma-3")])
+    AllyCohost.objects.create(ally=ally, event=event)
+    feature = desk_services.event_feature(by=rep_ma3, event=event)
+
     interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.MINUTES)
     objects = {
         "auth.group": AuthGroup.objects.get(name=Role.DISTRICT_REP.value),
@@ -552,6 +579,8 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         "newsletter.newsletter": issue,
         "newsletter.subscriber": sue,
         "newsletter.delivery": Delivery.objects.filter(subscriber=sue).first(),
+        "allies.ally": ally,
+        "desk.featuredevent": feature,
         "imports.importsource": ImportSource.objects.create(
             name="Lowell on Mobilize", mobilize_org_id=4242, host_group=group, acts_as=coordinator
         ),
@@ -592,6 +621,7 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         "rex": ("rex@example.org", "Quarrington"),
         "sue": (sue.email, "Tamberlane"),
         "gwen": ("gwen@example.net", "Guestwick"),
+        "ally": (ally.contact_email, None),
         "rep": (rep_ma3.email, None),
         "other_rep": (rep_ma5.email, None),
         "coordinator": (coordinator.email, None),
@@ -665,6 +695,7 @@ def _slug_for(endpoint: Endpoint, world: World) -> str:
         "desk": world.group.slug,
         # embed/events/<slug>/ is one event's card; embed/groups/<slug>/events/ a group's (a district's: <district>)
         "embed": world.event.slug if endpoint.route.startswith("embed/events/") else world.group.slug,
+        "allies": "tenants-union",
     }[prefix]
 
 
@@ -721,6 +752,7 @@ def test_every_url_answers_each_member_of_the_cast_as_the_permission_table_says(
         ("organizer", "events:attendees_csv"): ["pat", "quinn", "gwen"],
         ("coordinator", "admin:newsletter_subscriber_changelist"): ["sue"],
         ("coordinator", "admin:groups_relaymessage_changelist"): ["rex"],
+        ("coordinator", "admin:allies_ally_change"): ["ally"],  # coordinators keep the ally's contact
     }
     control_bodies: dict[tuple[str, str], str] = {}
     for endpoint in endpoints:
