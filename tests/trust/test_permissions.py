@@ -135,6 +135,7 @@ SITE: dict[str, Rule] = {
     "events:cancel": EVENT_MANAGERS,
     "events:attendees": EVENT_MANAGERS,
     "events:attendees_csv": EVENT_MANAGERS,
+    "events:questions": EVENT_MANAGERS,  # the questions people answer when they RSVP
     # Another group's invitation to co-host: the invited group's organizers answer it, nobody else.
     "events:cohost_answer": GROUP_ORGANIZERS,
     # Guests (no account): the form is public; the confirm, manage and data links are signed
