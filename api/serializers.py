@@ -147,9 +147,11 @@ class EventSerializer(serializers.Serializer):
         town = event.town
         if town is None:
             return None
+        # A public answer: a private address (a house meeting) is the town alone here.
+        venue, street = event.place_lines(address=False)
         return {
-            "venue": event.venue,
-            "address_lines": [event.address, ""],
+            "venue": venue,
+            "address_lines": [street, ""],
             "locality": town.name,
             "region": "MA",
             "country": "US",

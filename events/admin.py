@@ -11,7 +11,24 @@ from django.core.exceptions import PermissionDenied
 
 from districts.admin_base import RoleScopedAdmin
 from events import policy, services
-from events.models import Event, EventStatus, Reminder, Rsvp
+from events.models import Event, EventQuestion, EventStatus, Reminder, Rsvp
+
+
+class EventQuestionInline(admin.TabularInline):
+    """The questions the event asks, to read: organizers edit them on the site (the answers are
+    theirs alone, so the admin shows no answers)."""
+
+    model = EventQuestion
+    fields = ["position", "label", "kind", "choices", "required"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Event)
@@ -21,6 +38,7 @@ class EventAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug"]
     date_hierarchy = "starts_at"
     actions = ["unpublish"]
+    inlines = [EventQuestionInline]
     # Moderators look and unpublish; organizers edit on the site, where the emails and reminders
     # that a change owes are handled by the services.
     readonly_fields = [f.name for f in Event._meta.concrete_fields] + ["co_hosts"]

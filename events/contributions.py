@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 
 from accounts.selectors import user_verified_addresses
 from events import demo, selectors, services
-from events.models import Event, EventSeries, MemberCalendar, Rsvp
+from events.models import Event, EventQuestion, EventSeries, MemberCalendar, Rsvp
 from groups.policy import is_organizer
 from imc.links import absolute
 from imc.registry import Kind, contributes, register
@@ -98,7 +98,7 @@ def profile_panel(request: HttpRequest) -> SafeString | str:
 @contributes(Kind.EXPORT_USER_DATA)
 def export_user_data(user) -> dict:
     """A member's RSVPs and whether they have a private feed, for the download at /accounts/data/."""
-    rsvps = user.event_rsvps.select_related("event").order_by("event__starts_at")
+    rsvps = user.event_rsvps.select_related("event").prefetch_related("event__questions").order_by("event__starts_at")
     return {
         "rsvps": [
             {
@@ -109,7 +109,7 @@ def export_user_data(user) -> dict:
                 "since": rsvp.status_changed_at.isoformat(),
                 "attended": rsvp.attended,
                 "party_size": rsvp.party_size,
-                "answers": rsvp.answers,
+                "answers": selectors.labelled_answers(rsvp),
             }
             for rsvp in rsvps
         ],
@@ -150,4 +150,4 @@ register(Kind.DEMO_SEED, demo.seed)
 
 @contributes(Kind.PUBLIC_MODELS)
 def public_models() -> list[type]:
-    return [EventSeries, Event, Rsvp]
+    return [EventSeries, Event, EventQuestion, Rsvp]

@@ -7,7 +7,7 @@ from django import forms
 from districts.models import District, Town
 from districts.selectors import place_lookup
 from events import policy, rules, selectors
-from events.models import MAX_PARTY, Accessibility, Event, EventType, Recurrence
+from events.models import MAX_PARTY, Accessibility, Event, EventQuestion, EventType, QuestionKind, Recurrence
 from events.selectors import DISTANCES, EventFilters
 from events.services import EDITABLE_FIELDS
 from groups.models import Group, GroupStatus
@@ -153,18 +153,65 @@ def _party_field() -> forms.IntegerField:
     )
 
 
+def _answer_field(question: EventQuestion) -> forms.Field:
+    options = {"label": question.label, "required": question.required}
+    if question.kind == QuestionKind.ONE:
+        return forms.ChoiceField(choices=[(c, c) for c in question.choices], widget=forms.RadioSelect, **options)
+    if question.kind == QuestionKind.MANY:
+        return forms.MultipleChoiceField(
+            choices=[(c, c) for c in question.choices], widget=forms.CheckboxSelectMultiple, **options
+        )
+    if question.kind == QuestionKind.YES_NO:
+        return forms.ChoiceField(choices=[(rules.YES, "Yes"), (rules.NO, "No")], widget=forms.RadioSelect, **options)
+    return forms.CharField(max_length=rules.MAX_ANSWER_LENGTH, **options)
+
+
 class RsvpForm(Form):
-    """A member's RSVP: one click, and how many people they bring."""
+    """A member's RSVP: one click, how many people they bring, and the event's questions.
+
+    Each question is a field ``question_<id>``; what an answer may be is ``events.rules``, asked
+    here for the messages next to the fields and again by the service that stores them.
+    """
 
     bringing = _party_field()
+
+    def __init__(self, *args, questions: list[EventQuestion] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions or [])
+        for question in self.questions:
+            self.fields[self.field_name(question)] = _answer_field(question)
+
+    @staticmethod
+    def field_name(question: EventQuestion) -> str:
+        return f"question_{question.pk}"
+
+    def question_fields(self) -> list:
+        """The bound fields of the questions, for templates that lay out the rest themselves."""
+        return [self[self.field_name(question)] for question in self.questions]
 
     def party_size(self) -> int:
         return 1 + (self.cleaned_data.get("bringing") or 0)
 
+    def answers(self) -> dict:
+        """The answers keyed as ``Rsvp.answers`` keeps them (the service cleans them again)."""
+        data = getattr(self, "cleaned_data", {})
+        return {q.answer_key: data.get(self.field_name(q)) for q in self.questions if self.field_name(q) in data}
+
+    def clean(self):
+        data = super().clean()
+        problems = rules.answer_problems(self.questions, {k: v for k, v in self.answers().items() if v})
+        by_key = {q.answer_key: self.field_name(q) for q in self.questions}
+        for key, messages in problems.items():
+            name = by_key.get(key)
+            if name in self.errors:
+                continue
+            for message in messages:
+                self.add_error(name, message)
+        return data
+
 
 class GuestRsvpForm(RsvpForm):
-    """An RSVP without an account. The event's questions, when it has some, are answered here
-    too (``answers()``: empty until events have questions)."""
+    """An RSVP without an account: who the guest is, then the party and the event's questions."""
 
     name = forms.CharField(label="Your name", max_length=150)
     email = forms.EmailField(label="Email address", help_text="We mail you a link to confirm your RSVP.")
@@ -177,11 +224,85 @@ class GuestRsvpForm(RsvpForm):
             raise forms.ValidationError("A ZIP code is five digits, e.g. 01852.")
         return value
 
-    def answers(self) -> dict:
-        return {}
-
 
 class GuestAddressForm(Form):
     """Ask for a link by mail: the manage link, or the data link of an address."""
 
     email = forms.EmailField(label="Email address")
+
+
+# --- the event's questions (organizers) --------------------------------------------------------
+
+
+class QuestionForm(Form):
+    """One question of the questions page; a blank one (no question written) is left out."""
+
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1)
+    label = forms.CharField(label="Question", max_length=rules.MAX_LABEL_LENGTH, required=False)
+    kind = forms.ChoiceField(label="Answer", choices=QuestionKind.choices, initial=QuestionKind.TEXT)
+    choices = forms.CharField(
+        label="Choices (one a line)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For a one-choice or several-choices question only.",
+    )
+    required = forms.BooleanField(label="An answer is required", required=False)
+    DELETE = forms.BooleanField(label="Remove this question", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.initial.get("id"):
+            del self.fields["DELETE"]  # a blank form has nothing to remove
+
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not data.get("id") and not (data.get("label") or "").strip()
+
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in (self.cleaned_data.get("choices") or "").splitlines() if line.strip()]
+
+    def clean(self):
+        data = super().clean()
+        if self.is_blank() or data.get("DELETE"):
+            return data
+        problems = rules.question_problems(
+            kind=data.get("kind", ""), label=data.get("label", ""), choices=self.choice_list()
+        )
+        for field, messages in problems.items():
+            if field in self.errors:
+                continue
+            for message in messages:
+                self.add_error(field, message)
+        return data
+
+    def item(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "id": data.get("id"),
+            "kind": data.get("kind"),
+            "label": data.get("label") or "",
+            "choices": self.choice_list(),
+            "required": bool(data.get("required")),
+        }
+
+
+def question_formset(questions: list[EventQuestion], data=None):
+    """The event's questions, then blank forms up to MAX_QUESTIONS (a blank one is left out)."""
+    formset_class = forms.formset_factory(
+        QuestionForm,
+        extra=max(rules.MAX_QUESTIONS - len(questions), 0),
+        max_num=rules.MAX_QUESTIONS,
+        validate_max=True,
+        absolute_max=rules.MAX_QUESTIONS,
+    )
+    initial = [
+        {"id": q.pk, "label": q.label, "kind": q.kind, "choices": "\n".join(q.choices), "required": q.required}
+        for q in questions
+    ]
+    return formset_class(data, initial=initial, prefix="questions")
+
+
+class AccommodationForm(Form):
+    add_accommodation = forms.BooleanField(
+        label=f"Add the question “{rules.ACCOMMODATION_QUESTION['label']}”", required=False
+    )

@@ -38,7 +38,7 @@ def _public_event(slug: str) -> Event:
 def guest_rsvp(request: HttpRequest, slug: str) -> HttpResponse:
     event = _public_event(slug)
     now = timezone.now()
-    form = GuestRsvpForm(request.POST or None)
+    form = GuestRsvpForm(request.POST or None, questions=selectors.event_questions(event))
     context = {"event": event, "form": form, "hold_minutes": HOLD_MINUTES, "seats_left": selectors.seats_left(event)}
     open_now = event.is_published and now < event.starts_at
     if request.method == "POST" and form.is_valid():

@@ -42,7 +42,7 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _vevent(event: Event, *, include_join_url: bool = False) -> VEvent:
+def _vevent(event: Event, *, include_join_url: bool = False, include_address: bool = False) -> VEvent:
     url = single_line(absolute(event.get_absolute_url()))
     changed = _utc(event.updated_at or timezone.now())
     entry = VEvent()
@@ -60,14 +60,18 @@ def _vevent(event: Event, *, include_join_url: bool = False) -> VEvent:
     if event.description:
         description += "\n\n" + multi_line(event.description)
     entry.add("description", description)
-    entry.add("location", single_line(event.location_text))
+    entry.add("location", single_line(event.location_text_with(address=include_address)))
     entry.add("status", "CANCELLED" if event.status == EventStatus.CANCELLED else "CONFIRMED")
     if event.town_id:
         entry.add("geo", (event.town.latitude, event.town.longitude))
     return entry
 
 
-def build_calendar(events: Iterable[Event], *, name: str, include_join_url: bool = False) -> bytes:
+def build_calendar(
+    events: Iterable[Event], *, name: str, include_join_url: bool = False, include_address: bool = False
+) -> bytes:
+    """A calendar of ``events``. ``include_join_url`` and ``include_address`` are for a person with
+    a seat (their mail, their private feed): public feeds keep a private address to the town."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -77,15 +81,15 @@ def build_calendar(events: Iterable[Event], *, name: str, include_join_url: bool
     cal.add("x-wr-calname", vText(single_line(name)))
     cal.add("x-wr-timezone", settings.TIME_ZONE)
     for event in events:
-        cal.add_component(_vevent(event, include_join_url=include_join_url))
+        cal.add_component(_vevent(event, include_join_url=include_join_url, include_address=include_address))
     return cal.to_ical()
 
 
-def event_ics(event: Event, *, include_join_url: bool = False) -> bytes:
-    return build_calendar([event], name=event.title, include_join_url=include_join_url)
+def event_ics(event: Event, *, include_join_url: bool = False, include_address: bool = False) -> bytes:
+    return build_calendar([event], name=event.title, include_join_url=include_join_url, include_address=include_address)
 
 
-def google_calendar_url(event: Event) -> str:
+def google_calendar_url(event: Event, *, include_address: bool = False) -> str:
 
     dates = f"{_utc(event.starts_at):%Y%m%dT%H%M%SZ}/{_utc(event.ends_at):%Y%m%dT%H%M%SZ}"
     query = {
@@ -93,13 +97,13 @@ def google_calendar_url(event: Event) -> str:
         "text": event.title,
         "dates": dates,
         "details": absolute(event.get_absolute_url()),
-        "location": event.location_text,
+        "location": event.location_text_with(address=include_address),
         "ctz": settings.TIME_ZONE,
     }
     return "https://calendar.google.com/calendar/render?" + urlencode(query)
 
 
-def outlook_calendar_url(event: Event) -> str:
+def outlook_calendar_url(event: Event, *, include_address: bool = False) -> str:
     query = {
         "path": "/calendar/action/compose",
         "rru": "addevent",
@@ -107,7 +111,7 @@ def outlook_calendar_url(event: Event) -> str:
         "startdt": event.starts_at.isoformat(),
         "enddt": event.ends_at.isoformat(),
         "body": absolute(event.get_absolute_url()),
-        "location": event.location_text,
+        "location": event.location_text_with(address=include_address),
     }
     return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(query)
 

@@ -127,6 +127,14 @@ class Event(models.Model):
     )
     venue = models.CharField(max_length=200, blank=True, validators=[validate_single_line])
     address = models.CharField(max_length=250, blank=True, validators=[validate_single_line])
+    # A house meeting in someone's home: the venue and street address are shown only to the people
+    # with a confirmed seat and to those who run the event (``events.policy.sees_address``);
+    # everyone else, every public feed, the API and the embeds get the town alone.
+    address_is_private = models.BooleanField(
+        "keep the address private",
+        default=False,
+        help_text="Show the venue and street address only to people with a confirmed seat; others see the town.",
+    )
     town = models.ForeignKey("districts.Town", null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     # Derived from the town (or the host group for online events) by the services, so that
     # district pages, district feeds and the admin's district scoping are one indexed filter.
@@ -194,15 +202,72 @@ class Event(models.Model):
     def host_name(self) -> str:
         return self.host_group.name if self.host_group_id else settings.SITE_NAME
 
-    @property
-    def location_text(self) -> str:
+    def place_lines(self, *, address: bool) -> tuple[str, str]:
+        """The venue and street address to show: both blank when the address is private and the
+        reader may not see it (``address``: the answer of ``events.policy.sees_address``)."""
+        if self.address_is_private and not address:
+            return "", ""
+        return self.venue, self.address
+
+    def location_text_with(self, *, address: bool) -> str:
+        """Where the event is, in one line, with or without a private street address."""
         if self.is_online and not self.town_id:
             return "Online"
-        parts = [p for p in (self.venue, self.address, self.town.name if self.town_id else "") if p]
+        venue, street = self.place_lines(address=address)
+        parts = [p for p in (venue, street, self.town.name if self.town_id else "") if p]
         text = ", ".join(parts)
         if self.town_id:
             text += ", MA"
         return text + (" (also online)" if self.is_online else "")
+
+    @property
+    def location_text(self) -> str:
+        """What anyone may read (pages, feeds, the newsletter): the town only when the address is
+        private. A person with a seat gets ``events.policy.location_for`` instead."""
+        return self.location_text_with(address=False)
+
+
+class QuestionKind(models.TextChoices):
+    TEXT = "text", "Short text"
+    ONE = "one", "One choice"
+    MANY = "many", "Several choices"
+    YES_NO = "yes_no", "Yes or no"
+
+
+class EventQuestion(models.Model):
+    """A question the organizers ask everyone who RSVPs (at most ``events.rules.MAX_QUESTIONS``).
+
+    The answers live on the RSVP (``Rsvp.answers``, keyed by ``answer_key``), so they go with the
+    RSVP: erased with the account or the guest's address. What a question and an answer may be is
+    ``events.rules``; only ``events.services.event_questions_set`` writes these rows, and only the
+    people who run the event read the answers.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=QuestionKind.choices, default=QuestionKind.TEXT)
+    label = models.CharField("question", max_length=200, validators=[validate_single_line])
+    # The options of a one-choice or several-choices question, in order; empty for the others.
+    choices = models.JSONField(default=list, blank=True)
+    required = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def answer_key(self) -> str:
+        """The key of this question's answer in ``Rsvp.answers`` (JSON keys are strings)."""
+        return str(self.pk)
+
+    def answer_text(self, answers: dict) -> str:
+        """The answer in ``answers`` as one line for a page or a CSV cell ("" when unanswered)."""
+        value = (answers or {}).get(self.answer_key)
+        if isinstance(value, list):
+            return "; ".join(str(item) for item in value)
+        return "" if value is None else str(value)
 
 
 class CoHostStatus(models.TextChoices):

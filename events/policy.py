@@ -2,7 +2,11 @@
 
 - A group's organizers run the events their group hosts; coordinators run coalition-wide ones
   (and may run any event).
-- Who RSVP'd is personal data: only the people who run the event see it.
+- Who RSVP'd is personal data: only the people who run the event see it, and the answers to
+  the event's questions with it (nobody sees another attendee's answers).
+- A private address (``Event.address_is_private``) is seen by those who run the event and by the
+  people with a confirmed seat (a going RSVP, member's or guest's); everyone else, and every
+  public page, feed, API answer and embed, gets the town only (``sees_address``).
 - Naming another group as co-host only invites it: one of that group's own organizers accepts or
   declines (nobody else, not even a coordinator: it is that group's page and feed). The people
   who run the event may withdraw the invitation.
@@ -16,7 +20,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
 from districts.policy import is_coordinator, rep_district_ids
-from events.models import CoHostInvitation, Event, EventQuerySet, EventStatus, Rsvp
+from events.models import CoHostInvitation, Event, EventQuerySet, EventStatus, Rsvp, RsvpStatus
 from groups.models import Group, GroupStatus, MembershipRole, MembershipStatus
 from groups.policy import is_organizer
 
@@ -35,6 +39,24 @@ def can_manage(user: AnyUser, event: Event) -> bool:
     if is_coordinator(user):
         return True
     return event.host_group_id is not None and is_organizer(user, event.host_group)  # type: ignore[arg-type]
+
+
+def sees_address(user: AnyUser | None, event: Event, *, rsvp: Rsvp | None = None) -> bool:
+    """Whether the reader gets the venue and street address of ``event``.
+
+    ``rsvp`` is the reader's own RSVP when there is one (a mail or a feed is for one RSVP: a guest
+    has no user); waitlisted, pending and cancelled RSVPs hold no seat, so they get the town only.
+    """
+    if not event.address_is_private:
+        return True
+    if rsvp is not None and rsvp.event_id == event.pk and rsvp.status == RsvpStatus.GOING:
+        return True
+    return user is not None and can_manage(user, event)
+
+
+def location_for(event: Event, *, user: AnyUser | None = None, rsvp: Rsvp | None = None) -> str:
+    """The one line "where" this reader is shown: ``Event.location_text`` for the public."""
+    return event.location_text_with(address=sees_address(user, event, rsvp=rsvp))
 
 
 def can_answer_cohost(user: AnyUser, invitation: CoHostInvitation) -> bool:

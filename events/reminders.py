@@ -32,6 +32,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from events import policy
 from events.ics import event_ics, google_calendar_url
 from events.models import Event, EventStatus, Reminder, ReminderKind, ReminderStatus, Rsvp, RsvpStatus
 from imc.validators import single_line
@@ -163,7 +164,9 @@ def reminder_email_write(*, reminder: Reminder) -> OutboundEmail:
         "reminder": reminder,
         "event_url": settings.SITE_URL + event.get_absolute_url(),
         "cant_come_url": settings.SITE_URL + reverse("events:cant_come", args=[cant_come_token(rsvp)]),
-        "google_url": google_calendar_url(event),
+        # A reminder is for a going RSVP: a private address is in it (``policy.sees_address``).
+        "location": policy.location_for(event, rsvp=rsvp),
+        "google_url": google_calendar_url(event, include_address=policy.sees_address(None, event, rsvp=rsvp)),
         "manage_url": "",
     }
     if rsvp.is_guest:
@@ -184,7 +187,9 @@ def reminder_email_write(*, reminder: Reminder) -> OutboundEmail:
         attachments=[
             {
                 "filename": f"{single_line(event.slug)}.ics",
-                "content": event_ics(event, include_join_url=True).decode(),
+                "content": event_ics(
+                    event, include_join_url=True, include_address=policy.sees_address(None, event, rsvp=rsvp)
+                ).decode(),
                 "mimetype": "text/calendar",
             }
         ],

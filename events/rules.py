@@ -7,7 +7,7 @@ what the form forbids. Who may host or run an event is not here: that is ``event
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -143,3 +143,124 @@ def waitlist_serves(*, free: int, parties: list[int]) -> int:
         free -= size
         served += 1
     return served
+
+
+# --- the event's questions and the answers to them -----------------------------------------------
+# Asked by the questions form and by ``events.services.event_questions_set`` (what a question may
+# be), and by both RSVP forms and the RSVP services (what an answer may be), so a script or a
+# forged POST cannot store what the forms refuse.
+
+MAX_QUESTIONS = 5
+MAX_CHOICES = 10
+MAX_CHOICE_LENGTH = 100
+MAX_LABEL_LENGTH = 200
+MAX_ANSWER_LENGTH = 500
+YES, NO = "yes", "no"
+# The ready-made question an organizer adds with one tick.
+ACCOMMODATION_QUESTION = {
+    "kind": "text",
+    "label": "Do you need any accommodation to take part?",
+    "choices": [],
+    "required": False,
+}
+
+
+def question_problems(*, kind: str, label: str, choices: list[str]) -> dict[str, list[str]]:
+    """Why one question cannot be saved, by field (``kind``, ``label``, ``choices``)."""
+    from events.models import QuestionKind
+
+    problems: dict[str, list[str]] = {}
+    if kind not in QuestionKind.values:
+        problems["kind"] = ["Choose what kind of answer the question takes."]
+    label = (label or "").strip()
+    if not label:
+        problems["label"] = ["Write the question."]
+    elif len(label) > MAX_LABEL_LENGTH or "\n" in label or "\r" in label:
+        problems["label"] = [f"A question is one line of at most {MAX_LABEL_LENGTH} characters."]
+    if kind in (QuestionKind.ONE, QuestionKind.MANY):
+        if len(choices) < 2:
+            problems["choices"] = ["Give at least two choices, one a line."]
+        elif len(choices) > MAX_CHOICES:
+            problems["choices"] = [f"Give at most {MAX_CHOICES} choices."]
+        elif any(not c or len(c) > MAX_CHOICE_LENGTH for c in choices):
+            problems["choices"] = [f"Each choice is 1 to {MAX_CHOICE_LENGTH} characters."]
+        elif len(set(choices)) != len(choices):
+            problems["choices"] = ["Each choice may be given only once."]
+    elif choices:
+        problems["choices"] = ["Only a one-choice or several-choices question has choices."]
+    return problems
+
+
+def questions_check(questions: Sequence[Mapping[str, Any]]) -> None:
+    """Raise ``ValidationError`` when a set of questions cannot be saved (too many, or one bad)."""
+    if len(questions) > MAX_QUESTIONS:
+        raise ValidationError(f"An event asks at most {MAX_QUESTIONS} questions.")
+    for number, question in enumerate(questions, start=1):
+        problems = question_problems(
+            kind=question.get("kind", ""), label=question.get("label", ""), choices=list(question.get("choices") or [])
+        )
+        if problems:
+            messages = [m for found in problems.values() for m in found]
+            raise ValidationError(f"Question {number}: {' '.join(messages)}")
+
+
+def answer_problems(questions: Iterable, answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Why ``answers`` (keyed by ``EventQuestion.answer_key``) cannot be taken, by key.
+
+    A required question must be answered; a choice must be one of the question's choices; a text
+    is one line of at most MAX_ANSWER_LENGTH characters. An answer to no question of the event
+    is refused too (a forged key).
+    """
+    from events.models import QuestionKind
+
+    problems: dict[str, list[str]] = {}
+    known = set()
+    for question in questions:
+        key = question.answer_key
+        known.add(key)
+        value = answers.get(key)
+        empty = value in (None, "", [])
+        if empty:
+            if question.required:
+                problems[key] = ["Please answer this question."]
+            continue
+        if question.kind == QuestionKind.TEXT:
+            if not isinstance(value, str) or len(value) > MAX_ANSWER_LENGTH or "\n" in value or "\r" in value:
+                problems[key] = [f"Answer in one line of at most {MAX_ANSWER_LENGTH} characters."]
+        elif question.kind == QuestionKind.ONE:
+            if value not in question.choices:
+                problems[key] = ["Choose one of the answers given."]
+        elif question.kind == QuestionKind.MANY:
+            if not isinstance(value, list) or any(item not in question.choices for item in value):
+                problems[key] = ["Choose among the answers given."]
+        elif question.kind == QuestionKind.YES_NO and value not in (YES, NO):
+            problems[key] = ["Answer yes or no."]
+    for key in set(answers) - known:
+        problems[key] = ["This event asks no such question."]
+    return problems
+
+
+def answers_clean(questions: Iterable, answers: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The answers to store: checked (``ValidationError`` naming each problem), texts stripped,
+    empty answers left out, several choices in the question's order."""
+    from events.models import QuestionKind
+
+    questions = list(questions)
+    tidy: dict[str, Any] = {}
+    for key, value in (answers or {}).items():
+        tidy[str(key)] = value.strip() if isinstance(value, str) else value
+    problems = answer_problems(questions, tidy)
+    if problems:
+        labels = {q.answer_key: q.label for q in questions}
+        raise ValidationError(
+            [f"{labels.get(key, 'An answer')}: {' '.join(messages)}" for key, messages in sorted(problems.items())]
+        )
+    cleaned: dict[str, Any] = {}
+    for question in questions:
+        value = tidy.get(question.answer_key)
+        if value in (None, "", []):
+            continue
+        if question.kind == QuestionKind.MANY:
+            value = [choice for choice in question.choices if choice in value]
+        cleaned[question.answer_key] = value
+    return cleaned

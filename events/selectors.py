@@ -9,7 +9,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from districts.models import District, Town, haversine_miles
-from events.models import CoHostInvitation, CoHostStatus, Event, EventQuerySet, EventStatus, Rsvp, RsvpStatus
+from events.models import (
+    CoHostInvitation,
+    CoHostStatus,
+    Event,
+    EventQuerySet,
+    EventQuestion,
+    EventStatus,
+    Rsvp,
+    RsvpStatus,
+)
 from events.reminders import MA_TZ
 
 DISTANCES = (5, 10, 25, 50)
@@ -229,3 +238,29 @@ def next_event_by_group(group_ids: list[int]) -> dict[int, Event]:
         if candidates:
             found[row["pk"]] = min(candidates, key=lambda event: (event.starts_at, event.pk))
     return found
+
+
+# --- the event's questions and their answers (for the people who run the event only) ------------
+
+
+def event_questions(event: Event) -> list[EventQuestion]:
+    return list(event.questions.all())
+
+
+def attendees_with_answers(event: Event) -> tuple[list[EventQuestion], list[Rsvp]]:
+    """The questions and the active RSVPs of the attendees page and its CSV: two queries, however
+    many people; each RSVP carries ``answer_cells``, its answers in the questions' order."""
+    questions = event_questions(event)
+    rsvps = list(event.rsvps.active().select_related("user").order_by("status", "status_changed_at", "pk"))
+    for rsvp in rsvps:
+        rsvp.answer_cells = [question.answer_text(rsvp.answers) for question in questions]
+    return questions, rsvps
+
+
+def labelled_answers(rsvp: Rsvp) -> dict[str, object]:
+    """An RSVP's answers by question, for the data download (prefetch ``event__questions``)."""
+    return {
+        question.label: rsvp.answers[question.answer_key]
+        for question in rsvp.event.questions.all()
+        if question.answer_key in (rsvp.answers or {})
+    }

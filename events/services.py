@@ -27,6 +27,7 @@ from events.models import (
     CoHostInvitation,
     CoHostStatus,
     Event,
+    EventQuestion,
     EventSeries,
     EventStatus,
     MemberCalendar,
@@ -59,6 +60,7 @@ EDITABLE_FIELDS = (
     "join_url",
     "venue",
     "address",
+    "address_is_private",
     "town",
     "description",
     "accessibility",
@@ -206,11 +208,11 @@ def rsvp_links(rsvp: Rsvp) -> dict[str, str]:
     return links
 
 
-def _ics_attachment(event: Event, *, include_join_url: bool = False) -> list[dict]:
+def _ics_attachment(event: Event, *, include_join_url: bool = False, include_address: bool = False) -> list[dict]:
     return [
         {
             "filename": f"{event.slug}.ics",
-            "content": event_ics(event, include_join_url=include_join_url).decode(),
+            "content": event_ics(event, include_join_url=include_join_url, include_address=include_address).decode(),
             "mimetype": "text/calendar",
         }
     ]
@@ -221,7 +223,7 @@ def _email_rsvps(event: Event, *, kind: str, template: str, extra: dict | None =
     attachment = _ics_attachment(event)
     for rsvp in _rsvp_people(event):
         rsvp.event = event
-        context = {"event": event, "rsvp": rsvp, **rsvp_links(rsvp)}
+        context = {"event": event, "rsvp": rsvp, "location": policy.location_for(event, rsvp=rsvp), **rsvp_links(rsvp)}
         subject, text, html = render_email(template, {**context, **(extra or {})})
         email_queue(
             kind=kind,
@@ -474,6 +476,64 @@ def cohost_withdraw(*, invitation: CoHostInvitation, by: User) -> CoHostInvitati
     return invitation
 
 
+# --- the event's questions ------------------------------------------------------------------
+
+
+@transaction.atomic
+def event_questions_set(
+    *, event: Event, by: User, questions: list[dict], add_accommodation: bool = False
+) -> list[EventQuestion]:
+    """Make ``questions`` (in order) the questions of the event; returns them.
+
+    Each item has ``kind``, ``label``, ``choices`` and ``required``, and the ``id`` of the question
+    it changes (None for a new one). A question left out is deleted, and its answers go from the
+    RSVPs with it (nobody keeps an answer to a question no longer asked). ``add_accommodation``
+    appends the ready-made accommodation question unless the event already asks it.
+    Raises ``ValidationError`` (``events.rules.questions_check``: at most five, each sound) and
+    ``PermissionDenied``; an id that is not one of this event's questions is refused.
+    """
+    _require_manager(by, event)
+    event = _lock(event)
+    existing = {q.pk: q for q in EventQuestion.objects.select_for_update().filter(event=event)}
+    items = [
+        {
+            "id": item.get("id"),
+            "kind": item.get("kind", ""),
+            "label": (item.get("label") or "").strip(),
+            "choices": [c.strip() for c in item.get("choices") or [] if c.strip()],
+            "required": bool(item.get("required")),
+        }
+        for item in questions
+    ]
+    if add_accommodation and not any(i["label"] == rules.ACCOMMODATION_QUESTION["label"] for i in items):
+        items.append({"id": None, **rules.ACCOMMODATION_QUESTION})
+    rules.questions_check(items)
+    ids = [i["id"] for i in items if i["id"] is not None]
+    if any(pk not in existing for pk in ids) or len(set(ids)) != len(ids):
+        raise ValidationError("A question was changed by someone else: reload the page and try again.")
+    gone = [q for pk, q in existing.items() if pk not in ids]
+    if gone:
+        keys = {q.answer_key for q in gone}
+        answered = [r for r in event.rsvps.all().only("pk", "answers") if keys & set(r.answers or {})]
+        for rsvp in answered:
+            rsvp.answers = {k: v for k, v in rsvp.answers.items() if k not in keys}
+        Rsvp.objects.bulk_update(answered, ["answers"])
+        EventQuestion.objects.filter(pk__in=[q.pk for q in gone]).delete()
+    saved = []
+    for position, item in enumerate(items):
+        fields = {k: item[k] for k in ("kind", "label", "choices", "required")} | {"position": position}
+        require_clean_text(EventQuestion, {"label": fields["label"]})
+        if item["id"] is None:
+            question = EventQuestion.objects.create(event=event, **fields)
+        else:
+            question = existing[item["id"]]
+            for name, value in fields.items():
+                setattr(question, name, value)
+            question.save()
+        saved.append(question)
+    return saved
+
+
 # --- RSVPs -----------------------------------------------------------------------------------
 # Seats count people: each RSVP takes its whole party (``Rsvp.party_size``), and a guest's
 # unconfirmed hold takes its seats until it runs out (``RsvpQuerySet.holding_seats``). Where an
@@ -510,7 +570,14 @@ def _mail_confirmation(rsvp: Rsvp, event: Event) -> None:
 
     rsvp.event = event
     going = rsvp.status == RsvpStatus.GOING
-    context = {"event": event, "rsvp": rsvp, "going": going, "position": waitlist_position(rsvp), **rsvp_links(rsvp)}
+    context = {
+        "event": event,
+        "rsvp": rsvp,
+        "going": going,
+        "position": waitlist_position(rsvp),
+        "location": policy.location_for(event, rsvp=rsvp),
+        **rsvp_links(rsvp),
+    }
     subject, text, html = render_email("events/email/confirmation", context)
     email_queue(
         kind="events.rsvp_confirmation",
@@ -518,16 +585,21 @@ def _mail_confirmation(rsvp: Rsvp, event: Event) -> None:
         subject=subject,
         body_text=text,
         body_html=html,
-        attachments=_ics_attachment(event, include_join_url=going),
+        attachments=_ics_attachment(
+            event, include_join_url=going, include_address=policy.sees_address(None, event, rsvp=rsvp)
+        ),
     )
 
 
 @transaction.atomic
-def rsvp_create(*, event: Event, user: User, party_size: int = 1, now: datetime | None = None) -> Rsvp:
+def rsvp_create(
+    *, event: Event, user: User, party_size: int = 1, answers: dict | None = None, now: datetime | None = None
+) -> Rsvp:
     """RSVP in one click: a seat for the party if it fits, else a place on the waitlist.
 
-    Raises ``RsvpClosed`` (not open) or ``RsvpRefused`` (the party does not fit; see
-    ``events.rules.rsvp_outcome``). Every new RSVP is answered by a confirmation mail.
+    Raises ``RsvpClosed`` (not open), ``RsvpRefused`` (the party does not fit; see
+    ``events.rules.rsvp_outcome``) or ``ValidationError`` (an answer to the event's questions
+    that ``events.rules.answers_clean`` refuses). Every new RSVP is answered by a confirmation mail.
     """
     now = now or timezone.now()
     event = _lock(event)
@@ -535,15 +607,22 @@ def rsvp_create(*, event: Event, user: User, party_size: int = 1, now: datetime 
     rsvp = Rsvp.objects.filter(event=event, user=user).first()
     if rsvp is not None and rsvp.status != RsvpStatus.CANCELLED:
         return rsvp
+    cleaned = rules.answers_clean(event.questions.all(), answers)
     status = _outcome(event, party_size=party_size, now=now)
     if rsvp is None:
         rsvp = Rsvp.objects.create(
-            event=event, user=user, status=status, status_changed_at=now, party_size=party_size, confirmed_at=now
+            event=event,
+            user=user,
+            status=status,
+            status_changed_at=now,
+            party_size=party_size,
+            confirmed_at=now,
+            answers=cleaned,
         )
     else:
         rsvp.status, rsvp.status_changed_at, rsvp.attended = status, now, None
-        rsvp.party_size, rsvp.confirmed_at = party_size, now
-        rsvp.save(update_fields=["status", "status_changed_at", "attended", "party_size", "confirmed_at"])
+        rsvp.party_size, rsvp.confirmed_at, rsvp.answers = party_size, now, cleaned
+        rsvp.save(update_fields=["status", "status_changed_at", "attended", "party_size", "confirmed_at", "answers"])
     if status == RsvpStatus.GOING:
         reminders_schedule(rsvp=rsvp, event=event, now=now)
     _mail_confirmation(rsvp, event)
@@ -597,14 +676,15 @@ def _promote_waitlist(event: Event, now: datetime | None = None) -> list[Rsvp]:
         rsvp.status, rsvp.status_changed_at = RsvpStatus.GOING, now
         rsvp.save(update_fields=["status", "status_changed_at"])
         reminders_schedule(rsvp=rsvp, event=event, now=now)
-        subject, text, html = render_email("events/email/promoted", {"event": event, "rsvp": rsvp, **rsvp_links(rsvp)})
+        context = {"event": event, "rsvp": rsvp, "location": policy.location_for(event, rsvp=rsvp), **rsvp_links(rsvp)}
+        subject, text, html = render_email("events/email/promoted", context)
         email_queue(
             kind="events.promoted",
             to=rsvp.recipient_email,
             subject=subject,
             body_text=text,
             body_html=html,
-            attachments=_ics_attachment(event, include_join_url=True),
+            attachments=_ics_attachment(event, include_join_url=True, include_address=True),
         )
     return chosen
 
@@ -654,10 +734,11 @@ def guest_rsvp_request(
     """A visitor RSVPs as a guest: a pending RSVP holds its seat (or waitlist place) and a
     confirmation link is mailed to the address.
 
-    Raises ``RsvpClosed`` or ``RsvpRefused`` from the event and the party alone, before the
-    address is looked at. Then, silently (the caller's answer is the same in every case): an
-    address that already has this event's RSVP is mailed its manage link instead; one whose
-    request is still waiting is mailed the same link again (the hold is not extended).
+    Raises ``RsvpClosed``, ``RsvpRefused`` or ``ValidationError`` (the answers) from the event,
+    the party and the answers alone, before the address is looked at. Then, silently (the
+    caller's answer is the same in every case): an address that already has this event's RSVP
+    is mailed its manage link instead; one whose request is still waiting is mailed the same
+    link again (the hold is not extended).
     """
     now = now or timezone.now()
     email = email.strip().lower()
@@ -665,6 +746,7 @@ def guest_rsvp_request(
     require_clean_text(Rsvp, values)
     event = _lock(event)
     _check_open(event, now)
+    answers = rules.answers_clean(event.questions.all(), answers)
     existing = Rsvp.objects.select_for_update().filter(event=event, user__isnull=True, guest_email=email).first()
     if existing is not None and existing.status in (RsvpStatus.GOING, RsvpStatus.WAITLISTED):
         email_queue_template(
@@ -685,7 +767,7 @@ def guest_rsvp_request(
         fields = {
             **values,
             "party_size": party_size,
-            "answers": answers or {},
+            "answers": answers,
             "status": RsvpStatus.PENDING,
             "status_changed_at": now,
             "holds_seat": status == RsvpStatus.GOING,
@@ -826,7 +908,14 @@ def guest_rsvps_claim(*, user: User, email: str) -> int:
 
 def guest_data_export(email: str) -> dict:
     """What events holds under a guest's address, for the data download of that address."""
-    rsvps = Rsvp.objects.of_guest(email).select_related("event").order_by("event__starts_at")
+    from events import selectors
+
+    rsvps = (
+        Rsvp.objects.of_guest(email)
+        .select_related("event")
+        .prefetch_related("event__questions")
+        .order_by("event__starts_at")
+    )
     return {
         "rsvps": [
             {
@@ -837,7 +926,7 @@ def guest_data_export(email: str) -> dict:
                 "email": rsvp.guest_email,
                 "zip_code": rsvp.guest_zip,
                 "party_size": rsvp.party_size,
-                "answers": rsvp.answers,
+                "answers": selectors.labelled_answers(rsvp),
                 "status": rsvp.status,
                 "since": rsvp.status_changed_at.isoformat(),
                 "attended": rsvp.attended,

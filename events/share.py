@@ -16,6 +16,7 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.utils.text import Truncator
 
+from events import policy
 from events.models import Event, EventStatus
 from events.reminders import MA_TZ
 from imc import jsonld
@@ -32,10 +33,9 @@ PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 def street_visible(event: Event) -> bool:
     """Whether the public may read the event's venue and street address, or only its town.
 
-    The one place that decides it for the page's structured data and the embed's card; an
-    event whose organizers keep the address private (another change adds that flag) answers
-    False here and nothing else needs to know."""
-    return True
+    The page's structured data and the embed's card ask here; the rule itself is
+    ``events.policy.sees_address``, asked for an anonymous reader (these are public)."""
+    return policy.sees_address(None, event)
 
 
 def summary(event: Event) -> str:

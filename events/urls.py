@@ -28,4 +28,5 @@ urlpatterns = [
     path("<slug:slug>/cancel/", views.event_cancel, name="cancel"),
     path("<slug:slug>/attendees/", views.attendees, name="attendees"),
     path("<slug:slug>/attendees.csv", views.attendees_csv, name="attendees_csv"),
+    path("<slug:slug>/questions/", views.event_questions, name="questions"),
 ]

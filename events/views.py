@@ -19,12 +19,12 @@ from django.views.decorators.http import require_POST
 
 from districts.models import District
 from events import policy, selectors, services, share
-from events.forms import EventFilterForm, EventForm, RsvpForm
+from events.forms import AccommodationForm, EventFilterForm, EventForm, RsvpForm, question_formset
 from events.ics import build_calendar, event_ics, google_calendar_url, outlook_calendar_url
 from events.models import GUEST_HOLD, MAX_PARTY, CoHostInvitation, CoHostStatus, Event, MemberCalendar, Rsvp, RsvpStatus
 from events.origin import lock_form, origin_of
 from events.reminders import MA_TZ, rsvp_from_cant_come_token
-from events.rules import RsvpRefused
+from events.rules import ACCOMMODATION_QUESTION, MAX_QUESTIONS, RsvpRefused
 from groups import policy as group_policy
 from groups.models import Group
 from imc.csvsafe import csv_writer
@@ -128,16 +128,22 @@ def _visible_event(request: HttpRequest, slug: str) -> Event:
     return event
 
 
-@public_page
-@member_page
-def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _visible_event(request, slug)
+def _detail_context(request: HttpRequest, event: Event, rsvp_form: RsvpForm | None = None) -> dict:
     rsvp = None
     if request.user.is_authenticated:
         rsvp = Rsvp.objects.filter(event=event, user=request.user).first()
     manages = policy.can_manage(request.user, event)
-    context = {
+    # The venue and street of a private address: for those who run it and people with a seat.
+    sees_address = policy.sees_address(request.user, event, rsvp=rsvp)
+    venue, street = event.place_lines(address=sees_address)
+    questions = selectors.event_questions(event)
+    return {
         "event": event,
+        "venue": venue,
+        "street": street,
+        "location": event.location_text_with(address=sees_address),
+        "rsvp_form": rsvp_form or RsvpForm(questions=questions),
+        "question_count": len(questions),
         "co_hosts": list(event.co_hosts.all()),
         "description_html": render_markdown(event.description),
         "rsvp": rsvp,
@@ -146,8 +152,8 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "seats_left": selectors.seats_left(event),
         "can_manage": manages,
         "rsvp_open": event.is_published and timezone.now() < event.starts_at,
-        "google_url": google_calendar_url(event),
-        "outlook_url": outlook_calendar_url(event),
+        "google_url": google_calendar_url(event, include_address=sees_address),
+        "outlook_url": outlook_calendar_url(event, include_address=sees_address),
         "going_count": event.rsvps.going().count() if manages else None,
         "waitlist_count": event.rsvps.waitlisted().count() if manages else None,
         "cohost_invitations": selectors.cohost_invitations_of(event) if manages else [],
@@ -159,7 +165,13 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "share": share.share_context(event),
         "event_panels": panels(Kind.EVENT_PANEL, request, event),
     }
-    return render(request, "events/event_detail.html", context)
+
+
+@public_page
+@member_page
+def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _visible_event(request, slug)
+    return render(request, "events/event_detail.html", _detail_context(request, event))
 
 
 def _ics_response(body: bytes, filename: str) -> HttpResponse:
@@ -170,11 +182,10 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
 
 def event_ics_view(request: HttpRequest, slug: str) -> HttpResponse:
     event = _visible_event(request, slug)
-    going = (
-        request.user.is_authenticated
-        and Rsvp.objects.filter(event=event, user=request.user, status=RsvpStatus.GOING).exists()
-    )
-    return _ics_response(event_ics(event, include_join_url=going), f"{event.slug}.ics")
+    mine = Rsvp.objects.filter(event=event, user=request.user).first() if request.user.is_authenticated else None
+    going = mine is not None and mine.status == RsvpStatus.GOING
+    body = event_ics(event, include_join_url=going, include_address=policy.sees_address(request.user, event, rsvp=mine))
+    return _ics_response(body, f"{event.slug}.ics")
 
 
 def calendar_ics(request: HttpRequest) -> HttpResponse:
@@ -214,7 +225,10 @@ def district_calendar_ics(request: HttpRequest, slug: str) -> HttpResponse:
 def member_feed(request: HttpRequest, token: str) -> HttpResponse:
     row = get_object_or_404(MemberCalendar.objects.select_related("user"), token=token)
     events = selectors.member_feed_events(row.user)
-    return _ics_response(build_calendar(events, name="My events", include_join_url=True), "my-events.ics")
+    # Only events the member is going to (a confirmed seat): ``policy.sees_address`` says yes to
+    # each, so a private address is in this feed and in no public one.
+    body = build_calendar(events, name="My events", include_join_url=True, include_address=True)
+    return _ics_response(body, "my-events.ics")
 
 
 @login_required
@@ -233,18 +247,30 @@ def member_feed_reset(request: HttpRequest) -> HttpResponse:
 @require_POST
 def rsvp(request: HttpRequest, slug: str) -> HttpResponse:
     event = _visible_event(request, slug)
-    form = RsvpForm(request.POST)
+    form = RsvpForm(request.POST, questions=selectors.event_questions(event))
+
+    def page_again() -> HttpResponse:
+        # The answers typed stay in the form, next to what is wrong with them.
+        return render(request, "events/event_detail.html", _detail_context(request, event, form), status=400)
+
     if not form.is_valid():
+        if any(form[form.field_name(q)].errors for q in form.questions):
+            return page_again()
         messages.error(request, " ".join(form.errors.get("bringing", ["Say how many people come with you."])))
         return redirect(event)
     try:
-        result = services.rsvp_create(event=event, user=request.user, party_size=form.party_size())
+        result = services.rsvp_create(
+            event=event, user=request.user, party_size=form.party_size(), answers=form.answers()
+        )
     except services.RsvpClosed as exc:
         messages.error(request, str(exc))
         return redirect(event)
     except RsvpRefused as exc:
         messages.error(request, exc.messages[0])
         return redirect(event)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return page_again()
     if result.status == RsvpStatus.GOING:
         messages.success(request, "You're going. We've emailed you the details, and we'll remind you before it starts.")
     else:
@@ -386,8 +412,8 @@ def attendees(request: HttpRequest, slug: str) -> HttpResponse:
         count = services.attendance_mark(event=event, by=request.user, attended_rsvp_ids=ids)
         messages.success(request, f"Attendance saved: {count} present.")
         return redirect("events:attendees", slug=slug)
-    rsvps = event.rsvps.active().select_related("user").order_by("status", "status_changed_at", "pk")
-    context = {"event": event, "rsvps": rsvps, "started": timezone.now() >= event.starts_at}
+    questions, rsvps = selectors.attendees_with_answers(event)
+    context = {"event": event, "rsvps": rsvps, "questions": questions, "started": timezone.now() >= event.starts_at}
     return render(request, "events/attendees.html", context)
 
 
@@ -397,8 +423,13 @@ def attendees_csv(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}-attendees.csv"'
     writer = csv_writer(response)
-    writer.writerow(["name", "email", "status", "rsvp_at", "attended", "party_size", "guest", "zip_code"])
-    for row in event.rsvps.active().select_related("user").order_by("status", "status_changed_at", "pk"):
+    questions, rsvps = selectors.attendees_with_answers(event)
+    # One column per question, headed by the question (csv_writer neutralises formulas in both).
+    writer.writerow(
+        ["name", "email", "status", "rsvp_at", "attended", "party_size", "guest", "zip_code"]
+        + [question.label for question in questions]
+    )
+    for row in rsvps:
         attended = "" if row.attended is None else ("yes" if row.attended else "no")
         name = row.user.get_full_name() if row.user_id else row.guest_name  # type: ignore[union-attr]
         writer.writerow(
@@ -411,6 +442,39 @@ def attendees_csv(request: HttpRequest, slug: str) -> HttpResponse:
                 row.party_size,
                 "yes" if row.is_guest else "no",
                 row.guest_zip,
+                *row.answer_cells,  # type: ignore[attr-defined]
             ]
         )
     return response
+
+
+@login_required
+def event_questions(request: HttpRequest, slug: str) -> HttpResponse:
+    """The questions the event asks everyone who RSVPs (at most five), for those who run it."""
+    event = _managed_event(request, slug)
+    questions = selectors.event_questions(event)
+    formset = question_formset(questions, data=request.POST or None)
+    extra = AccommodationForm(request.POST or None)
+    if request.method == "POST" and formset.is_valid() and extra.is_valid():
+        items = [f.item() for f in formset.forms if not f.is_blank() and not f.cleaned_data.get("DELETE")]
+        try:
+            services.event_questions_set(
+                event=event,
+                by=request.user,
+                questions=items,
+                add_accommodation=extra.cleaned_data["add_accommodation"],
+            )
+        except ValidationError as exc:
+            extra.add_error(None, exc)
+        else:
+            messages.success(request, "Questions saved: people who RSVP now answer them.")
+            return redirect("events:questions", slug=slug)
+    status = 400 if request.method == "POST" else 200
+    context = {
+        "event": event,
+        "formset": formset,
+        "extra": extra,
+        "has_accommodation": any(q.label == ACCOMMODATION_QUESTION["label"] for q in questions),
+        "max_questions": MAX_QUESTIONS,
+    }
+    return render(request, "events/questions.html", context, status=status)

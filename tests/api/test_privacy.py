@@ -60,6 +60,8 @@ def secret_world(coordinator, rep_ma3, capture) -> tuple[list[str], list[str]]:
     draft = event("draft-plan", "Unannounced blockade", status=EventStatus.DRAFT, address="12 Hidden Lane",
                   join_url="https://meet.example/draft-secret")  # fmt: skip
     event("pending-host", "Pending circle meetup", host_group=pending)
+    house = event("house-meeting", "House meeting in Lowell", venue="Wexford parlour", address="88 Larkspur Lane",
+                  address_is_private=True)  # fmt: skip
     with capture(execute=True):
         for member in members:
             event_services.rsvp_create(event=public, user=member)
@@ -79,9 +81,9 @@ def secret_world(coordinator, rep_ma3, capture) -> tuple[list[str], list[str]]:
         pending.name, pending.slug, rejected.name, archived.name, draft.title, draft.slug, "12 Hidden Lane",
         "zz-join-secret-room", "draft-secret", "meet.example", "Pending circle meetup", "rex.secret@example.org",
         "Quarrington", "sue.secret@example.org", "Tamberlane", lead.email, "Fenwright", rep_ma3.email,
-        coordinator.email, "10.0.0.9",
+        coordinator.email, "10.0.0.9", "88 Larkspur Lane", "Wexford parlour",
     ]  # fmt: skip
-    controls = [public.title, online.title, "375 Merrimack St", group.name, "Rita R.", "Voter Outreach",
+    controls = [public.title, online.title, house.title, "375 Merrimack St", group.name, "Rita R.", "Voter Outreach",
                 District.objects.get(slug="ma-3").name]  # fmt: skip
     return secrets, controls
 

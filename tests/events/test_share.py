@@ -102,11 +102,10 @@ def test_a_cancelled_event_says_so(client, coordinator):
     assert data["eventStatus"] == "https://schema.org/EventCancelled"
 
 
-def test_the_location_shows_the_town_alone_when_the_street_is_not_public(client, monkeypatch):
-    from events import share
-
-    event = make_event(venue="Pat's house", address="12 Hidden Lane")
-    monkeypatch.setattr(share, "street_visible", lambda event: False)
+def test_the_location_shows_the_town_alone_when_the_street_is_not_public(client):
+    event = make_event(venue="Pat's house", address="12 Hidden Lane", address_is_private=True)
+    page = _page(client, f"/events/{event.slug}/")
+    assert "Hidden Lane" not in page and "Pat&#x27;s house" not in page and "Pat's house" not in page
     place = _jsonld(_page(client, f"/events/{event.slug}/"))["location"]
     assert place == {
         "@type": "Place",

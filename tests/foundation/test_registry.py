@@ -63,7 +63,7 @@ def test_a_change_to_any_row_a_public_page_shows_makes_the_stored_pages_stale():
         *("districts." + name for name in ["District", "Town", "TownDistrict", "TownAlias", "ZipCode"]),
         *("districts." + name for name in ["BoardSeat", "Team"]),
         *("groups." + name for name in ["Group", "GroupDistrict", "GroupSlugHistory", "Membership"]),
-        *("events." + name for name in ["EventSeries", "Event", "Rsvp"]),
+        *("events." + name for name in ["EventSeries", "Event", "EventQuestion", "Rsvp"]),
         "newsletter.Newsletter",
         "imports.ImportedEvent",
         *("allies." + name for name in ["Ally", "Ally_districts", "AllyCohost"]),

@@ -135,6 +135,7 @@ SITE: dict[str, Rule] = {
     "events:cancel": EVENT_MANAGERS,
     "events:attendees": EVENT_MANAGERS,
     "events:attendees_csv": EVENT_MANAGERS,
+    "events:questions": EVENT_MANAGERS,  # the questions people answer when they RSVP
     # Another group's invitation to co-host: the invited group's organizers answer it, nobody else.
     "events:cohost_answer": GROUP_ORGANIZERS,
     # Guests (no account): the form is public; the confirm, manage and data links are signed
@@ -480,13 +481,17 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         capacity=2,
         created_by=organizer,
     )
+    # The event asks a question: the answers are the organizers' alone (pages and CSV).
+    [question] = event_services.event_questions_set(event=event, by=organizer, questions=[], add_accommodation=True)
     with capture(execute=True):
         own_rsvp = event_services.rsvp_create(event=event, user=activist)
-        event_services.rsvp_create(event=event, user=pat)
+        event_services.rsvp_create(event=event, user=pat, answers={question.answer_key: "Pat-needs-a-ramp"})
         event_services.rsvp_create(event=event, user=quinn)  # the waitlist
         # A guest on the waitlist too, and the member's own address used as a guest (pending):
         # the guest links below are the member's, and must show nobody else (not Gwen).
-        event_services.guest_rsvp_request(event=event, name="Gwen Guestwick", email="gwen@example.net")
+        event_services.guest_rsvp_request(
+            event=event, name="Gwen Guestwick", email="gwen@example.net", answers={question.answer_key: "Gwen-asl"}
+        )
         event_services.guest_rsvp_confirm(rsvp=Rsvp.objects.get(guest_email="gwen@example.net"))
         event_services.guest_rsvp_request(event=event, name="Ada", email=activist.email)
     own_guest_rsvp = Rsvp.objects.get(guest_email=activist.email)
@@ -622,6 +627,9 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         "sue": (sue.email, "Tamberlane"),
         "gwen": ("gwen@example.net", "Guestwick"),
         "ally": (ally.contact_email, None),
+        # Answers to the event's question: personal, shown to nobody but the event's organizers.
+        "pat_answer": ("Pat-needs-a-ramp", None),
+        "gwen_answer": ("Gwen-asl", None),
         "rep": (rep_ma3.email, None),
         "other_rep": (rep_ma5.email, None),
         "coordinator": (coordinator.email, None),
@@ -749,7 +757,8 @@ def test_every_url_answers_each_member_of_the_cast_as_the_permission_table_says(
     # Pages that must show personal data to those entitled: proof that the search below can see it.
     controls = {
         ("organizer", "groups:members_csv"): ["pat", "quinn"],
-        ("organizer", "events:attendees_csv"): ["pat", "quinn", "gwen"],
+        ("organizer", "events:attendees_csv"): ["pat", "quinn", "gwen", "pat_answer", "gwen_answer"],
+        ("organizer", "events:attendees"): ["pat_answer", "gwen_answer"],
         ("coordinator", "admin:newsletter_subscriber_changelist"): ["sue"],
         ("coordinator", "admin:groups_relaymessage_changelist"): ["rex"],
         ("coordinator", "admin:allies_ally_change"): ["ally"],  # coordinators keep the ally's contact

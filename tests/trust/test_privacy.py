@@ -240,9 +240,11 @@ def test_no_members_data_download_names_anybody_elses_address(cast_world):
         f"{who}'s download names {whose}'s address"
         for who, text in downloads.items()
         for whose, (email, _surname) in cast_world.personal.items()
-        if whose != who and email.lower() in text.lower()
+        # An attendee's answer to the event's question ("pat_answer") is theirs to download.
+        if whose not in (who, f"{who}_answer") and email.lower() in text.lower()
     ]
     assert not leaks, "\n".join(leaks)
+    assert cast_world.personal["pat_answer"][0] in downloads["pat"]
 
     # What the files hold instead: the messages written, not their recipients.
     wrote = json.loads(downloads["wes"])["groups"]["messages_sent"]
