@@ -17,7 +17,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from districts.models import District
-from events import policy, selectors, services
+from events import attendance, policy, selectors, services
 from events.forms import EventFilterForm, EventForm, RsvpForm
 from events.ics import build_calendar, event_ics, google_calendar_url, outlook_calendar_url
 from events.models import GUEST_HOLD, MAX_PARTY, CoHostInvitation, CoHostStatus, Event, MemberCalendar, Rsvp, RsvpStatus
@@ -355,6 +355,7 @@ def attendees(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("events:attendees", slug=slug)
     rsvps = event.rsvps.active().select_related("user").order_by("status", "status_changed_at", "pk")
     context = {"event": event, "rsvps": rsvps, "started": timezone.now() >= event.starts_at}
+    context["attendee_messages"] = attendance.message_log(event)
     return render(request, "events/attendees.html", context)
 
 
