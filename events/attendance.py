@@ -134,19 +134,26 @@ def _search(rsvps: QuerySet[Rsvp], q: str) -> QuerySet[Rsvp]:
     )
 
 
+def check_in_counts(event: Event) -> tuple[int, int]:
+    """(people checked in, people going), parties counted whole: one query."""
+    totals = event.rsvps.going().aggregate(expected=Sum("party_size"), came=Sum("party_size", filter=Q(attended=True)))
+    return totals["came"] or 0, totals["expected"] or 0
+
+
 def check_in_list(event: Event, q: str = "") -> CheckInList:
-    """The check-in page's people: two queries, however many RSVP'd (the list and the counts)."""
-    rows = list(
-        _search(event.rsvps.active(), q)
-        .select_related("user")
-        .order_by("status", "guest_name", "user__first_name", "user__last_name", "pk")
+    """The check-in page's people: two queries, however many RSVP'd (the list and the counts).
+
+    Sorted by the name the page shows (a member's first name, a guest's name), in Python: the
+    two kinds keep their names in different tables."""
+    rows = sorted(
+        _search(event.rsvps.active(), q).select_related("user"), key=lambda r: (r.person_name.casefold(), r.pk)
     )
     going = [r for r in rows if r.status == RsvpStatus.GOING]
     waitlisted = sorted(
         (r for r in rows if r.status == RsvpStatus.WAITLISTED), key=lambda r: (r.status_changed_at, r.pk)
     )
-    totals = event.rsvps.going().aggregate(expected=Sum("party_size"), came=Sum("party_size", filter=Q(attended=True)))
-    return CheckInList(going=going, waitlisted=waitlisted, came=totals["came"] or 0, expected=totals["expected"] or 0)
+    came, expected = check_in_counts(event)
+    return CheckInList(going=going, waitlisted=waitlisted, came=came, expected=expected)
 
 
 def _audience_filter(audiences: Iterable[str]) -> Q:
@@ -293,12 +300,13 @@ def _clean_message(subject: str, body: str) -> tuple[str, str]:
     return subject, body
 
 
-def _queue_copies(message: AttendeeMessage, event: Event, sender: User, people: list[Rsvp], kind: str) -> None:
+def _queue_copies(message: AttendeeMessage, event: Event, sender: User, people: list[Rsvp]) -> None:
     """One outbox row per person, the sender as Reply-To, handed to one worker after commit."""
     from events.services import rsvp_links
 
     email_ids = []
     upcoming = timezone.now() < event.starts_at
+    thanks = message.kind == AttendeeMessageKind.THANK_YOU
     for rsvp in people:
         rsvp.event = event
         links = rsvp_links(rsvp)
@@ -309,12 +317,12 @@ def _queue_copies(message: AttendeeMessage, event: Event, sender: User, people: 
             "event": event,
             "rsvp": rsvp,
             "sender_name": sender.display_name,
-            "thank_you": message.kind == AttendeeMessageKind.THANK_YOU,
+            "thank_you": thanks,
             **links,
         }
         subject, text, html = render_email("events/email/attendee_message", context)
         email = email_queue(
-            kind=kind,
+            kind="events.thank_you" if thanks else "events.attendee_message",
             to=rsvp.recipient_email,
             subject=subject,
             body_text=text,
@@ -355,7 +363,7 @@ def attendee_message_send(
     message = AttendeeMessage.objects.create(
         event=event, sender=by, audiences=chosen, subject=subject, body=body, recipients=len(people), sent_at=now
     )
-    _queue_copies(message, event, by, people, kind="events.attendee_message")
+    _queue_copies(message, event, by, people)
     return message
 
 
@@ -398,5 +406,5 @@ def thank_you_send(*, event: Event, by: User, subject: str, body: str, now: date
             )
     except IntegrityError as exc:  # the event row lock makes this rare: a row from outside it
         raise AttendanceError("The thank-you was sent already.") from exc
-    _queue_copies(message, event, by, people, kind="events.thank_you")
+    _queue_copies(message, event, by, people)
     return message

@@ -80,9 +80,9 @@ def check_in_mark(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect(_check_in_url(event, q))
     if _wants_json(request):
-        people = attendance.check_in_list(event)
+        came, expected = attendance.check_in_counts(event)
         return JsonResponse(
-            {"attended": bool(rsvp.attended), "status": rsvp.status, "came": people.came, "expected": people.expected}
+            {"attended": bool(rsvp.attended), "status": rsvp.status, "came": came, "expected": expected}
         )
     if rsvp.attended:
         messages.success(request, f"{rsvp.person_name} is checked in.")
