@@ -26,7 +26,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
 from accounts.models import User
@@ -45,6 +46,8 @@ from outbox.services import email_queue, emails_queue_batch, render_email
 
 # Doors open: check-in starts this long before the event does.
 CHECK_IN_OPENS_BEFORE = timedelta(hours=6)
+# People on one page of the check-in list (the search finds anyone on the others).
+CHECK_IN_PAGE_SIZE = 50
 NAME_MAX_LENGTH: int = Rsvp._meta.get_field("guest_name").max_length or 150
 
 
@@ -115,17 +118,21 @@ def thank_you_problem(event: Event, now: datetime | None = None) -> str | None:
 
 @dataclass
 class CheckInList:
-    going: list[Rsvp]
-    waitlisted: list[Rsvp]
+    going: list[Rsvp]  # the page asked for, by name
+    waitlisted: list[Rsvp]  # the first CHECK_IN_PAGE_SIZE in line
     came: int  # people checked in (parties), whatever the search
     expected: int  # people going, whatever the search
+    going_matching: int  # RSVPs going that match the search
+    waitlisted_matching: int
+    page: int
+    pages: int
 
 
-def _search(rsvps: QuerySet[Rsvp], q: str) -> QuerySet[Rsvp]:
+def _search(q: str) -> Q:
     q = q.strip()
     if not q:
-        return rsvps
-    return rsvps.filter(
+        return Q()
+    return (
         Q(guest_name__icontains=q)
         | Q(guest_email__icontains=q)
         | Q(user__first_name__icontains=q)
@@ -134,26 +141,56 @@ def _search(rsvps: QuerySet[Rsvp], q: str) -> QuerySet[Rsvp]:
     )
 
 
+# The name the page shows (Rsvp.person_name: a member's first name, a guest's name, else the
+# address), for sorting in the database.
+_SHOWN_NAME = Lower(
+    Coalesce(
+        NullIf("user__first_name", Value("")),
+        NullIf("guest_name", Value("")),
+        "user__email",
+        "guest_email",
+        output_field=CharField(),
+    )
+)
+
+
 def check_in_counts(event: Event) -> tuple[int, int]:
     """(people checked in, people going), parties counted whole: one query."""
     totals = event.rsvps.going().aggregate(expected=Sum("party_size"), came=Sum("party_size", filter=Q(attended=True)))
     return totals["came"] or 0, totals["expected"] or 0
 
 
-def check_in_list(event: Event, q: str = "") -> CheckInList:
-    """The check-in page's people: two queries, however many RSVP'd (the list and the counts).
-
-    Sorted by the name the page shows (a member's first name, a guest's name), in Python: the
-    two kinds keep their names in different tables."""
-    rows = sorted(
-        _search(event.rsvps.active(), q).select_related("user"), key=lambda r: (r.person_name.casefold(), r.pk)
+def check_in_list(event: Event, q: str = "", page: int = 1) -> CheckInList:
+    """One page of the check-in list: three queries however many RSVP'd (the counts, a page of
+    the people going by name, the head of the waitlist), and a page a phone can show. Two
+    thousand rows are no list to scroll at a door: the search finds the one person."""
+    found = _search(q)
+    going, waiting = Q(status=RsvpStatus.GOING), Q(status=RsvpStatus.WAITLISTED)
+    totals = event.rsvps.aggregate(
+        expected=Sum("party_size", filter=going),
+        came=Sum("party_size", filter=going & Q(attended=True)),
+        going_matching=Count("pk", filter=going & found),
+        waitlisted_matching=Count("pk", filter=waiting & found),
     )
-    going = [r for r in rows if r.status == RsvpStatus.GOING]
-    waitlisted = sorted(
-        (r for r in rows if r.status == RsvpStatus.WAITLISTED), key=lambda r: (r.status_changed_at, r.pk)
+    pages = max(1, -(-totals["going_matching"] // CHECK_IN_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * CHECK_IN_PAGE_SIZE
+    rows = event.rsvps.filter(going & found).select_related("user").defer("answers")
+    shown = list(
+        rows.annotate(shown_name=_SHOWN_NAME).order_by("shown_name", "pk")[offset : offset + CHECK_IN_PAGE_SIZE]
     )
-    came, expected = check_in_counts(event)
-    return CheckInList(going=going, waitlisted=waitlisted, came=came, expected=expected)
+    line = event.rsvps.filter(waiting & found).select_related("user").defer("answers")
+    line = line.order_by("status_changed_at", "pk")
+    return CheckInList(
+        going=shown,
+        waitlisted=list(line[:CHECK_IN_PAGE_SIZE]),
+        came=totals["came"] or 0,
+        expected=totals["expected"] or 0,
+        going_matching=totals["going_matching"],
+        waitlisted_matching=totals["waitlisted_matching"],
+        page=page,
+        pages=pages,
+    )
 
 
 def _audience_filter(audiences: Iterable[str]) -> Q:

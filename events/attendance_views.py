@@ -41,13 +41,28 @@ def _check_in_url(event: Event, q: str = "") -> str:
     return f"{url}?{urlencode({'q': q})}" if q else url
 
 
+def _page_of(data) -> int:
+    text = str(data.get("page", ""))
+    return int(text) if text.isdigit() and len(text) < 7 else 1
+
+
 def _render_check_in(
-    request: HttpRequest, event: Event, *, q: str, form: WalkInForm, status: int = 200
+    request: HttpRequest, event: Event, *, q: str, form: WalkInForm, page: int = 1, status: int = 200
 ) -> HttpResponse:
+    people = attendance.check_in_list(event, q, page)
+    base = reverse("events:check_in", args=[event.slug])
+
+    def page_url(number: int) -> str:
+        return f"{base}?{urlencode({'q': q, 'page': number} if q else {'page': number})}"
+
     context = {
         "event": event,
         "q": q,
-        "people": attendance.check_in_list(event, q),
+        "people": people,
+        # Each row's form posts to <mark_base><pk>/: one reverse() for the page, not one per row.
+        "mark_base": reverse("events:check_in_mark", args=[event.slug, 0]).removesuffix("0/"),
+        "previous_url": page_url(people.page - 1) if people.page > 1 else "",
+        "next_url": page_url(people.page + 1) if people.page < people.pages else "",
         "problem": attendance.check_in_problem(event),
         "form": form,
     }
@@ -57,7 +72,7 @@ def _render_check_in(
 @login_required
 def check_in(request: HttpRequest, slug: str) -> HttpResponse:
     event = _managed_event(request, slug)
-    return _render_check_in(request, event, q=_search_of(request.GET), form=WalkInForm())
+    return _render_check_in(request, event, q=_search_of(request.GET), form=WalkInForm(), page=_page_of(request.GET))
 
 
 def _wants_json(request: HttpRequest) -> bool:

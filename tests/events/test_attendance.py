@@ -76,6 +76,27 @@ def test_the_search_box_filters_by_name_and_by_address_on_the_server(client, low
     assert "Nobody going matches" in client.get(f"/events/{event.slug}/check-in/?q=zzz").content.decode()
 
 
+def test_a_long_list_comes_in_pages_by_name_and_the_search_reaches_everyone(
+    client, monkeypatch, lowell_group, organizer
+):
+    monkeypatch.setattr(attendance, "CHECK_IN_PAGE_SIZE", 2)
+    event = _soon(host_group=lowell_group)
+    for name in ("Eve", "alice", "Dan", "Bea", "Cy"):
+        _guest(event, name, f"{name.lower()}@example.net")
+    client.force_login(organizer)
+
+    def page(query: str) -> list[str]:
+        return [r.person_name for r in client.get(f"/events/{event.slug}/check-in/{query}").context["people"].going]
+
+    assert page("") == ["alice", "Bea"]
+    assert page("?page=2") == ["Cy", "Dan"]
+    assert page("?page=3") == page("?page=99") == ["Eve"]
+    assert page("?page=nonsense") == ["alice", "Bea"]
+    assert page("?q=eve") == ["Eve"]
+    html = client.get(f"/events/{event.slug}/check-in/?page=2").content.decode()
+    assert "Page 2 of 3" in html and "?page=1" in html and "?page=3" in html
+
+
 def test_one_tap_checks_a_person_in_without_javascript_and_a_second_takes_it_back(
     client, lowell_group, organizer, members
 ):
@@ -500,8 +521,8 @@ def _crowd(event: Event, count: int) -> None:
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("count", [2, 40])
-@pytest.mark.parametrize(("path", "queries"), [("check-in/", 6), ("check-in/?q=guest", 6), ("attendees.csv", 5)])
+@pytest.mark.parametrize("count", [2, 120])
+@pytest.mark.parametrize(("path", "queries"), [("check-in/", 7), ("check-in/?q=guest", 7), ("attendees.csv", 5)])
 def test_check_in_and_the_csv_cost_the_same_queries_however_many_rsvps(
     client, lowell_group, organizer, members, django_assert_num_queries, count, path, queries
 ):
@@ -509,12 +530,14 @@ def test_check_in_and_the_csv_cost_the_same_queries_however_many_rsvps(
     services.rsvp_create(event=event, user=members[0])
     _crowd(event, count)
     client.force_login(organizer)
-    # The session and its member, the event, the organizer check, then the list and its counts
-    # (the CSV: its rows in one query).
+    # The session and its member, the event, the organizer check, then the counts, a page of the
+    # people going and the head of the waitlist (the CSV: its rows in one query).
     with django_assert_num_queries(queries):
         response = client.get(f"/events/{event.slug}/{path}")
     assert response.status_code == 200
     if path == "attendees.csv":
         assert len(list(csv.reader(io.StringIO(response.content.decode())))) == count + 2
     else:
-        assert len(response.context["people"].going) == count + (0 if "q=" in path else 1)
+        people = response.context["people"]
+        assert people.going_matching == count + (0 if "q=" in path else 1)
+        assert len(people.going) == min(people.going_matching, attendance.CHECK_IN_PAGE_SIZE)
