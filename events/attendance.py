@@ -176,9 +176,7 @@ def check_in_list(event: Event, q: str = "", page: int = 1) -> CheckInList:
     page = min(max(page, 1), pages)
     offset = (page - 1) * CHECK_IN_PAGE_SIZE
     rows = event.rsvps.filter(going & found).select_related("user").defer("answers")
-    shown = list(
-        rows.annotate(shown_name=_SHOWN_NAME).order_by("shown_name", "pk")[offset : offset + CHECK_IN_PAGE_SIZE]
-    )
+    shown = list(rows.order_by(_SHOWN_NAME.asc(), "pk")[offset : offset + CHECK_IN_PAGE_SIZE])
     line = event.rsvps.filter(waiting & found).select_related("user").defer("answers")
     line = line.order_by("status_changed_at", "pk")
     return CheckInList(
