@@ -55,3 +55,25 @@ def machine(database_version: str | None = None) -> str:
     if database_version:
         parts.append(f"PostgreSQL {database_version}")
     return ", ".join(parts)
+
+
+def recreate_database(url: str) -> None:
+    """Drop the PostgreSQL database ``url`` names and create it empty (a benchmark's own)."""
+    from urllib.parse import urlparse
+
+    import psycopg2
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = psycopg2.connect(
+        host=parsed.hostname,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()

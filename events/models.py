@@ -380,6 +380,9 @@ class Rsvp(models.Model):
     # When the RSVP entered its status: the waitlist is served in this order.
     status_changed_at = models.DateTimeField(default=timezone.now)
     attended = models.BooleanField(null=True, blank=True)
+    # Added at the door by an organizer (``events.attendance.walk_in_add``): a name, the address
+    # only if they gave one.
+    walk_in = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RsvpQuerySet.as_manager()
@@ -389,9 +392,15 @@ class Rsvp(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "user"], name="one_rsvp_per_person"),
             models.UniqueConstraint(
-                fields=["event", "guest_email"], condition=Q(user__isnull=True), name="one_guest_rsvp_per_address"
+                fields=["event", "guest_email"],
+                condition=Q(user__isnull=True) & ~Q(guest_email=""),
+                name="one_guest_rsvp_per_address",
             ),
-            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(guest_email=""), name="rsvp_has_a_person"),
+            # A member, a guest's address, or a walk-in's name (a walk-in need not give an address).
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(guest_email="") | (Q(walk_in=True) & ~Q(guest_name="")),
+                name="rsvp_has_a_person",
+            ),
             models.CheckConstraint(condition=Q(party_size__gte=1), name="rsvp_party_at_least_one"),
         ]
         indexes = [
@@ -477,3 +486,7 @@ class MemberCalendar(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("events:member_feed", args=[self.token])
+
+
+# The organizers' messages to an event's people live in a module of their own (attendance).
+from events.attendance_models import AttendeeMessage, AttendeeMessageKind, Audience  # noqa: E402, F401

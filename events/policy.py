@@ -35,7 +35,7 @@ def can_host_for(user: AnyUser, group: Group | None) -> bool:
 
 
 def can_manage(user: AnyUser, event: Event) -> bool:
-    """Edit, publish, cancel, see RSVPs, export and mark attendance."""
+    """Edit, publish, cancel, see RSVPs, export, mark attendance, check in, write to its people."""
     if is_coordinator(user):
         return True
     return event.host_group_id is not None and is_organizer(user, event.host_group)  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import guest_views, views
+from events import attendance_views, guest_views, views
 
 app_name = "events"
 urlpatterns = [
@@ -29,4 +29,10 @@ urlpatterns = [
     path("<slug:slug>/attendees/", views.attendees, name="attendees"),
     path("<slug:slug>/attendees.csv", views.attendees_csv, name="attendees_csv"),
     path("<slug:slug>/questions/", views.event_questions, name="questions"),
+    # On the day and after (events.attendance): check-in at the door, messages, the thank-you.
+    path("<slug:slug>/check-in/", attendance_views.check_in, name="check_in"),
+    path("<slug:slug>/check-in/walk-in/", attendance_views.check_in_walk_in, name="check_in_walk_in"),
+    path("<slug:slug>/check-in/<int:pk>/", attendance_views.check_in_mark, name="check_in_mark"),
+    path("<slug:slug>/message/", attendance_views.message_attendees, name="message_attendees"),
+    path("<slug:slug>/thank-you/", attendance_views.thank_you, name="thank_you"),
 ]

@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from districts.models import District
-from events import policy, selectors, services, share
+from events import attendance, policy, selectors, services, share
 from events.forms import AccommodationForm, EventFilterForm, EventForm, RsvpForm, question_formset
 from events.ics import build_calendar, event_ics, google_calendar_url, outlook_calendar_url
 from events.models import GUEST_HOLD, MAX_PARTY, CoHostInvitation, CoHostStatus, Event, MemberCalendar, Rsvp, RsvpStatus
@@ -414,6 +414,7 @@ def attendees(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("events:attendees", slug=slug)
     questions, rsvps = selectors.attendees_with_answers(event)
     context = {"event": event, "rsvps": rsvps, "questions": questions, "started": timezone.now() >= event.starts_at}
+    context["attendee_messages"] = attendance.message_log(event)
     return render(request, "events/attendees.html", context)
 
 

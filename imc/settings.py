@@ -350,6 +350,8 @@ EVENTS_REMIND_HOURS_BEFORE = env_int("EVENTS_REMIND_HOURS_BEFORE", 2)
 # The beat tick claims due reminders in batches of this size, at most this many per tick.
 EVENTS_REMINDER_BATCH_SIZE = env_int("EVENTS_REMINDER_BATCH_SIZE", 50)
 EVENTS_REMINDER_MAX_PER_TICK = env_int("EVENTS_REMINDER_MAX_PER_TICK", 5000)
+# Messages the organizers of one event may send its people in 24 hours (the thank-you aside).
+EVENT_MESSAGES_PER_DAY = env_int("EVENT_MESSAGES_PER_DAY", 3)
 # Delivery of a reminder's email (retries, recovery) is the outbox's: see OUTBOX_* above.
 
 # --- newsletter ---

@@ -25,37 +25,17 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import NATIONAL_GROUPS  # noqa: E402
+from bench.common import NATIONAL_GROUPS, recreate_database  # noqa: E402
 from bench.common import machine as common_machine  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/imc_bench_notify"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/5"
 DOMAIN = "bench.invalid"
 GOAL_SECONDS = 60.0
-
-
-def recreate_database(url: str) -> None:
-    import psycopg2
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 def setup_django(url: str, redis_url: str) -> None:

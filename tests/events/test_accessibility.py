@@ -4,10 +4,12 @@ RSVP'd, and an organizer)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from events import services
 from tests.events.conftest import make_event
@@ -40,6 +42,9 @@ def test_events_pages_have_no_axe_violations(
         title="Town hall", host_group=lowell_group, capacity=1, accessibility=["asl"], description="**Come**"
     )
     services.rsvp_create(event=event, user=members[0])
+    vigil = make_event(title="Vigil", host_group=lowell_group, start=timezone.now() + timedelta(hours=1), capacity=1)
+    services.rsvp_create(event=vigil, user=members[1])
+    services.rsvp_create(event=vigil, user=members[2])  # the waitlist
     public = [
         "/events/",
         "/events/?zip=01852&distance=25",
@@ -55,6 +60,10 @@ def test_events_pages_have_no_axe_violations(
         f"/events/{event.slug}/edit/",
         f"/events/{event.slug}/attendees/",
         f"/events/{event.slug}/cancel/",
+        f"/events/{vigil.slug}/check-in/",
+        f"/events/{vigil.slug}/check-in/?q=nobody",
+        f"/events/{vigil.slug}/message/",
+        f"/events/{vigil.slug}/thank-you/",
     ]
     found |= check_pages(browser, live_server.url, organizer_pages, viewport, login=_login_as(organizer, live_server))
     assert found == {}, json.dumps(found, indent=1)

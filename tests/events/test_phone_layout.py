@@ -97,3 +97,33 @@ def test_the_filters_checkboxes_keep_apart_from_their_labels_and_selects_are_sty
     )
     assert style[0] == "none" and style[1] != "0px", style
     assert float(style[2].removesuffix("px")) > 150
+
+
+def test_on_a_phone_the_check_in_list_fits_and_a_tap_checks_in_without_a_reload(
+    browser, live_server, lowell_group, organizer, members
+):
+    from django.conf import settings
+    from django.test import Client
+
+    from events import services
+    from events.models import Rsvp
+
+    event = make_event(title="Vigil", host_group=lowell_group, start=timezone.now() + timedelta(hours=1))
+    rsvp = services.rsvp_create(event=event, user=members[0])
+    client = Client()
+    client.force_login(organizer)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page = _page(browser, PHONE)
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+    page.goto(f"{live_server.url}/events/{event.slug}/check-in/")
+    button = page.get_by_role("button", name="Check in Bob")
+    box = button.bounding_box()
+    assert box["x"] + box["width"] <= PHONE["width"] and box["height"] >= 24
+    assert _overflow(page) <= 0
+    page.evaluate("window.notReloaded = true")
+    button.click()
+    page.get_by_role("button", name="Bob is checked in: undo").wait_for()
+    assert page.evaluate("window.notReloaded") is True  # the script answered, not a new page
+    assert page.locator("#checkin-count").text_content() == "1 of 1"
+    assert Rsvp.objects.get(pk=rsvp.pk).attended is True

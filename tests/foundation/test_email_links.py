@@ -11,7 +11,8 @@ Kinds covered (``KINDS``): the outbox's ``account.email_confirmation_signup``,
 ``account.account_already_exists`` (allauth, through ``accounts.adapter``),
 ``events.changed``, ``events.cancelled``, ``events.promoted``, ``events.reminder``,
 ``events.cohost_invitation``, ``events.rsvp_confirmation`` and a guest's ``events.guest_confirm``,
-``events.guest_already``, ``events.guest_manage_link``, ``events.guest_data_link``,
+``events.guest_already``, ``events.guest_manage_link``, ``events.guest_data_link``, an
+organizer's ``events.attendee_message`` and ``events.thank_you`` (to a member and a guest),
 ``groups.pending_listing``, ``groups.district_added``, ``groups.decision``,
 ``groups.confirm``, ``groups.claim``, ``groups.relay``, ``teams.relay``, the notices of group
 life (``groups.join_request``, ``groups.request_decided``, ``groups.claim_decided``,
@@ -72,6 +73,8 @@ KINDS = {
     "events.guest_already",
     "events.guest_manage_link",
     "events.guest_data_link",
+    "events.attendee_message",
+    "events.thank_you",
     "groups.pending_listing",
     "groups.district_added",
     "groups.decision",
@@ -381,6 +384,23 @@ def emails(
     event_services.guest_rsvp_request(event=guest_event, name="Gail", email="gail@example.org")
     event_services.guest_link_send(email="gail@example.org", purpose="manage")
     event_services.guest_link_send(email="gail@example.org", purpose="data")
+
+    # An organizer writes to the people going (a member and the guest) and, after the event,
+    # thanks those who came.
+    from events import attendance
+
+    attendance.attendee_message_send(
+        event=guest_event, by=organizer, audiences=["going"], subject="Doors at six", body="See you there."
+    )
+    thanked = make_event(host_group=lowell_group, title="Thanks all", start=timezone.now() + timedelta(hours=1))
+    for person in (people[0], None):
+        if person is None:
+            attendance.walk_in_add(event=thanked, by=organizer, name="Walt", email="walt@example.org")
+        else:
+            attendance.check_in_mark(rsvp=event_services.rsvp_create(event=thanked, user=person), by=organizer)
+    thanked.starts_at, thanked.ends_at = timezone.now() - timedelta(hours=3), timezone.now() - timedelta(hours=1)
+    thanked.save(update_fields=["starts_at", "ends_at"])
+    attendance.thank_you_send(event=thanked, by=organizer, subject="Thank you", body="It mattered.")
 
     # The newsletter: a confirmation, an "already subscribed", test copies, the bulk message.
     newsletter_services.subscriber_request(email="reader@example.org", source=ConsentSource.PAGE, ip=None)

@@ -51,6 +51,9 @@ EMPTY_POSTS = {
     "allies:write": "visitor",
     "events:create": "organizer",
     "events:edit": "organizer",
+    "events:check_in_walk_in": "organizer",
+    "events:message_attendees": "organizer",
+    "events:thank_you": "organizer",
     "newsletter:subscribe": "visitor",
     "newsletter:preferences": "visitor",
     "newsletter:staff_new": "coordinator",
@@ -213,6 +216,7 @@ def crawl(world, staff_client_factory) -> list[Page]:
     response = clients["visitor"].get("/events/guest/my-rsvps/not-a-token/")
     assert response.status_code == 404
     pages.append(_page("GET /events/guest/my-rsvps/not-a-token/ as visitor", response))
+    pages += _attendance_pages(world, clients["organizer"])
     pages.append(_server_error_page())
     return pages
 
@@ -228,6 +232,55 @@ def _imported_event(world):
         browser_url="https://www.mobilize.us/example/event/1/",
     )  # fmt: skip
     return event
+
+
+def _attendance_pages(world, organizer: Client) -> list[Page]:
+    """Check-in while it is open (the world's event is days away: its page says when it opens),
+    with a search, a refused walk-in and a walk-in; the message log; the thank-you form."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from events import attendance
+    from events import services as event_services
+    from events.models import Event, EventStatus
+
+    now = timezone.now().replace(second=0, microsecond=0)
+    event = Event.objects.create(
+        slug="lowell-vigil", title="Lowell vigil", host_group=world.group, starts_at=now + timedelta(minutes=30),
+        ends_at=now + timedelta(hours=2), town=world.group.home_town, district=world.group.district,
+        status=EventStatus.PUBLISHED, capacity=1,
+    )  # fmt: skip
+    event_services.rsvp_create(event=event, user=world.users["member"])
+    event_services.rsvp_create(event=event, user=world.users["other_organizer"])  # waitlisted
+    ended = Event.objects.create(
+        slug="lowell-past-vigil", title="Past vigil", host_group=world.group, starts_at=now - timedelta(hours=3),
+        ends_at=now - timedelta(hours=1), town=world.group.home_town, district=world.group.district,
+        status=EventStatus.PUBLISHED,
+    )  # fmt: skip
+    organizer_user = world.users["organizer"]
+    attendance.walk_in_add(event=ended, by=organizer_user, name="Walt", email="walt@example.net")
+    attendance.attendee_message_send(
+        event=event, by=organizer_user, audiences=["going", "waitlisted"], subject="Doors", body="At six."
+    )
+    pages = []
+    for url in (
+        f"/events/{event.slug}/check-in/",
+        f"/events/{event.slug}/check-in/?q=nobody-matches",
+        f"/events/{event.slug}/attendees/",
+        f"/events/{ended.slug}/thank-you/",
+    ):
+        response = organizer.get(url)
+        assert response.status_code == 200, url
+        pages.append(_page(f"GET {url} as organizer", response))
+    for url, data in (
+        (f"/events/{event.slug}/check-in/walk-in/", {"name": "Walt", "email": "not an address"}),
+        (f"/events/{event.slug}/check-in/walk-in/", {"name": "Wanda"}),
+    ):
+        response = organizer.post(url, data, follow=True)
+        assert response.status_code == 200, url
+        pages.append(_page(f"POST {url} as organizer", response))
+    return pages
 
 
 def _recently_signed_in(user) -> Client:

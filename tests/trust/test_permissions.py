@@ -77,6 +77,11 @@ GROUP_EDITORS = Rule(row(LOGIN, "404", OK, "404", OK, "404", OK))
 GROUP_ORGANIZERS = Rule(row(LOGIN, "404", OK, "404", "404", "404", "404"))
 # The host group's organizers and coordinators (events.policy.can_manage).
 EVENT_MANAGERS = Rule(row(LOGIN, "404", OK, "404", "404", "404", OK))
+# Their POST-only actions (``@login_required`` outside ``@require_POST``): the others' POSTs are 404s.
+EVENT_MANAGERS_POST_ONLY = Rule(
+    SIGNED_IN_POST_ONLY.get,
+    post={"visitor": LOGIN, "member": "404", "other_organizer": "404", "rep": "404", "other_rep": "404"},
+)
 # allauth's pages for people who are not signed in yet: signed-in people are sent to their profile.
 SIGNED_OUT = Rule(row(OK, *["→/accounts/profile/"] * 6))
 
@@ -128,14 +133,18 @@ SITE: dict[str, Rule] = {
         SIGNED_IN_POST_ONLY.get, post={"visitor": LOGIN, "other_organizer": "404", "other_rep": "404"}
     ),
     "events:edit": EVENT_MANAGERS,
-    "events:publish": Rule(
-        SIGNED_IN_POST_ONLY.get,
-        post={"visitor": LOGIN, "member": "404", "other_organizer": "404", "rep": "404", "other_rep": "404"},
-    ),
+    "events:publish": EVENT_MANAGERS_POST_ONLY,
     "events:cancel": EVENT_MANAGERS,
     "events:attendees": EVENT_MANAGERS,
     "events:attendees_csv": EVENT_MANAGERS,
     "events:questions": EVENT_MANAGERS,  # the questions people answer when they RSVP
+    # On the day and after (events.attendance): the check-in page, its taps and walk-ins, writing
+    # to the event's people and the thank-you; the member of the cast is one of those people.
+    "events:check_in": EVENT_MANAGERS,
+    "events:check_in_mark": EVENT_MANAGERS_POST_ONLY,
+    "events:check_in_walk_in": EVENT_MANAGERS_POST_ONLY,
+    "events:message_attendees": EVENT_MANAGERS,
+    "events:thank_you": EVENT_MANAGERS,
     # Another group's invitation to co-host: the invited group's organizers answer it, nobody else.
     "events:cohost_answer": GROUP_ORGANIZERS,
     # Guests (no account): the form is public; the confirm, manage and data links are signed
@@ -598,6 +607,7 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         "groups:confirm": group_services.confirmation_token(group),
         "events:member_feed": feed.token,
         "events:cant_come": reminders.cant_come_token(own_rsvp),
+        "events:check_in_mark": own_rsvp.pk,
         "events:cohost_answer": cohost_event.cohost_invitations.get().pk,
         "events:guest_confirm": event_services.guest_confirm_token(own_guest_rsvp),
         "events:guest_manage": event_tokens.manage_token(activist.email),
