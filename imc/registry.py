@@ -1,7 +1,7 @@
 """What the apps contribute to the pages and duties they share: one registry, filled at start-up.
 
-The shared pages (home, /find/, a district's page, a group's page, the member's profile), the
-member's privacy rights (the download at /accounts/data/ and the deletion of the account), the
+The shared pages (home, /find/, a district's or a state district's page, a group's page, the
+member's profile), the member's privacy rights (the download at /accounts/data/ and the deletion of the account), the
 newsletter's per-reader events block, ``seed_demo`` and the page cache ask this registry instead of importing
 the apps that fill them, so every import between apps runs one way (see the README's layout).
 
@@ -36,6 +36,8 @@ class Kind(enum.StrEnum):
     HOME_PANEL = "home_panel"  # (request) -> HTML, or "" when it has nothing to show
     PLACE_PANEL = "place_panel"  # (request, PlaceLookup) -> HTML or "": the /find/ page
     DISTRICT_PANEL = "district_panel"  # (request, District) -> HTML or ""
+    # (request, LegislativeDistrict) -> HTML or "": a State House or State Senate district's page.
+    STATE_DISTRICT_PANEL = "state_district_panel"
     GROUP_PANEL = "group_panel"  # (request, Group) -> HTML or "": a group's page
     PROFILE_PANEL = "profile_panel"  # (request) -> HTML or "": the member's profile page
     # (group ids) -> {group id: its next event}, in one query: the directory's cards.
