@@ -12,7 +12,7 @@ from districts.models import (
     TownDistrict,
     ZipCode,
 )
-from districts.policy import can_view_district
+from districts.policy import can_view_district, can_view_state_district
 
 
 class ReferenceDataAdmin(RoleScopedAdmin):
@@ -80,6 +80,7 @@ class LegislativeDistrictAdmin(ReferenceDataAdmin):
     search_fields = ["name", "legislator_name"]
     fields = ["chamber", "name", "slug", "legislator_name", "legislator_party", "legislator_url"]
     readonly_fields = ["chamber", "name", "slug"]
+    site_visibility = staticmethod(can_view_state_district)  # "view on site" (imc.admin_site)
 
 
 @admin.register(Precinct)
