@@ -1,8 +1,18 @@
 from django.contrib import admin
 
-from districts.admin_base import WRITES, Readers, RoleScopedAdmin
-from districts.models import BoardSeat, District, Team, Town, TownAlias, TownDistrict, ZipCode
-from districts.policy import can_view_district
+from districts.admin_base import CHANGE, WRITES, Readers, RoleScopedAdmin
+from districts.models import (
+    BoardSeat,
+    District,
+    LegislativeDistrict,
+    Precinct,
+    Team,
+    Town,
+    TownAlias,
+    TownDistrict,
+    ZipCode,
+)
+from districts.policy import can_view_district, can_view_state_district
 
 
 class ReferenceDataAdmin(RoleScopedAdmin):
@@ -58,3 +68,27 @@ class TeamAdmin(ReferenceDataAdmin):
     list_display = ["name", "lead"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["lead"]
+
+
+@admin.register(LegislativeDistrict)
+class LegislativeDistrictAdmin(ReferenceDataAdmin):
+    """The loader owns the districts themselves; coordinators record the current legislator."""
+
+    coordinator_writes = frozenset({CHANGE})
+    list_display = ["name", "chamber", "legislator_name", "legislator_party"]
+    list_filter = ["chamber"]
+    search_fields = ["name", "legislator_name"]
+    fields = ["chamber", "name", "slug", "legislator_name", "legislator_party", "legislator_url"]
+    readonly_fields = ["chamber", "name", "slug"]
+    site_visibility = staticmethod(can_view_state_district)  # "view on site" (imc.admin_site)
+
+
+@admin.register(Precinct)
+class PrecinctAdmin(ReferenceDataAdmin):
+    """Loaded from the precinct file: everyone on staff looks, nobody edits by hand."""
+
+    coordinator_writes = frozenset()
+    list_display = ["town", "ward", "number", "district", "senate", "house"]
+    list_filter = ["district"]
+    search_fields = ["town__name", "house__name", "senate__name"]
+    list_select_related = ["town", "district", "senate", "house"]

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from districts.models import BoardSeat, District, Team, Town, TownAlias, TownDistrict, ZipCode
+from districts.models import (
+    BoardSeat,
+    District,
+    LegislativeDistrict,
+    Precinct,
+    Team,
+    Town,
+    TownAlias,
+    TownDistrict,
+    TownLegislativeDistrict,
+    ZipCode,
+)
 from imc.registry import Kind, contributes
 
 
 @contributes(Kind.PUBLIC_MODELS)
 def public_models() -> list[type]:
-    return [District, Town, TownDistrict, TownAlias, ZipCode, BoardSeat, Team]
+    return [
+        District, Town, TownDistrict, TownAlias, ZipCode, BoardSeat, Team,
+        LegislativeDistrict, TownLegislativeDistrict, Precinct,
+    ]  # fmt: skip

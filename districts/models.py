@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from django.conf import settings
 from django.db import models
@@ -184,3 +185,116 @@ def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     dlambda = math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * radius * math.asin(math.sqrt(a))
+
+
+class Chamber(models.TextChoices):
+    """The two chambers of the General Court, each with its own districts."""
+
+    HOUSE = "house", "State House"
+    SENATE = "senate", "State Senate"
+
+
+# The URL names of each chamber's pages (/districts/state-house/<slug>/, /districts/state-senate/...).
+CHAMBER_URL_NAMES = {Chamber.HOUSE: "districts:state_house", Chamber.SENATE: "districts:state_senate"}
+
+
+class LegislativeDistrict(models.Model):
+    """One of the 160 State House or 40 State Senate districts (the 2021 redistricting).
+
+    The name is the district's own ("Seventh Plymouth", "Norfolk and Plymouth"); the loader
+    writes the name and slug only, so the legislator recorded by coordinators survives a reload.
+    """
+
+    chamber = models.CharField(max_length=10, choices=Chamber.choices)
+    name = models.CharField(max_length=100, validators=[validate_single_line])
+    slug = models.SlugField(max_length=110)
+    legislator_name = models.CharField(
+        "legislator", max_length=120, blank=True, validators=[validate_single_line],
+        help_text="The district's current State Representative or Senator, as shown on its page.",
+    )  # fmt: skip
+    legislator_party = models.CharField("party", max_length=60, blank=True, validators=[validate_single_line])
+    legislator_url = models.URLField(
+        "official page", blank=True, validators=[validate_single_line],
+        help_text="The legislator's page on malegislature.gov.",
+    )  # fmt: skip
+    towns = models.ManyToManyField(Town, through="TownLegislativeDistrict", related_name="legislative_districts")
+
+    class Meta:
+        ordering = ["chamber", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["chamber", "slug"], name="unique_legislative_district_slug"),
+            models.UniqueConstraint(fields=["chamber", "name"], name="unique_legislative_district_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_chamber_display()})"
+
+    def get_absolute_url(self) -> str:
+        return slug_url(CHAMBER_URL_NAMES[Chamber(self.chamber)], self.slug)
+
+    @property
+    def title(self) -> str:
+        """How people say it: "Seventh Plymouth District"."""
+        return f"{self.name} District"
+
+
+class TownLegislativeDistrict(models.Model):
+    """A town's share of a state district: how many of its precincts lie in it.
+
+    Derived from the precincts by the loader, so a town names exactly the state districts its
+    precincts have; ``is_whole`` when every precinct of the town is in this district.
+    """
+
+    town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="legislative_memberships")
+    district = models.ForeignKey(LegislativeDistrict, on_delete=models.CASCADE, related_name="town_memberships")
+    precincts = models.PositiveSmallIntegerField(default=0)
+    is_whole = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["town", "district"], name="unique_town_legislative_district")]
+        ordering = ["district__chamber", "-precincts", "district__name"]
+
+    def __str__(self) -> str:
+        return f"{self.town} in {self.district}"
+
+
+class Precinct(models.Model):
+    """One voting precinct of a town (2,383 in all): the unit that places a voter in all three
+    districts where a town is split. ``ward`` is blank in towns without wards."""
+
+    town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="precincts")
+    ward = models.CharField(max_length=10, blank=True, validators=[validate_single_line])
+    number = models.CharField("precinct", max_length=10, validators=[validate_single_line])
+    house = models.ForeignKey(
+        LegislativeDistrict, on_delete=models.PROTECT, related_name="house_precincts",
+        limit_choices_to={"chamber": Chamber.HOUSE},
+    )  # fmt: skip
+    senate = models.ForeignKey(
+        LegislativeDistrict, on_delete=models.PROTECT, related_name="senate_precincts",
+        limit_choices_to={"chamber": Chamber.SENATE},
+    )  # fmt: skip
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="precincts")
+    # Ward and precinct with their numbers zero-padded ("002:010A"): 2 before 10, 2A after 2.
+    sort_key = models.CharField(max_length=30, editable=False, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["town", "ward", "number"], name="unique_precinct")]
+        ordering = ["town__name", "sort_key"]
+
+    def __str__(self) -> str:
+        return f"{self.town}, {self.label}"
+
+    @property
+    def label(self) -> str:
+        return precinct_label(self.ward, self.number)
+
+
+def precinct_label(ward: str, number: str) -> str:
+    return f"Ward {ward}, Precinct {number}" if ward else f"Precinct {number}"
+
+
+def precinct_sort_key(ward: str, number: str) -> str:
+    def padded(part: str) -> str:
+        return re.sub(r"\d+", lambda m: m.group(0).zfill(3), part)
+
+    return f"{padded(ward)}:{padded(number)}"

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from django.contrib.auth.models import AnonymousUser
 
-from districts.models import BoardSeat, District
+from districts.models import BoardSeat, District, LegislativeDistrict
 
 
 class User(Protocol):
@@ -43,6 +43,11 @@ def rep_district_ids(user: User | AnonymousUser) -> set[int]:
 
 def can_view_district(user: User | AnonymousUser, district: District) -> bool:
     """A district's page is public (its towns, board and listed groups)."""
+    return True
+
+
+def can_view_state_district(user: User | AnonymousUser, district: LegislativeDistrict) -> bool:
+    """A State House or Senate district's page is public (its towns, precincts, legislator)."""
     return True
 
 

@@ -10,7 +10,19 @@ from functools import lru_cache
 
 from django.utils.text import slugify
 
-from districts.models import BoardSeat, District, Town, TownAlias, TownDistrict, ZipCode
+from districts.models import (
+    BoardSeat,
+    Chamber,
+    District,
+    LegislativeDistrict,
+    Precinct,
+    Town,
+    TownAlias,
+    TownDistrict,
+    TownLegislativeDistrict,
+    ZipCode,
+    precinct_label,
+)
 
 ZIP_RE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 STATE_SUFFIX_RE = re.compile(r",?\s*(ma|mass|massachusetts)\.?$", re.IGNORECASE)
@@ -23,6 +35,8 @@ class PlaceLookup:
     zip_code: ZipCode | None = None
     matched_alias: str = ""
     suggestions: list[str] = field(default_factory=list)
+    # The voter's precinct, once they gave it (see ``precinct_answer``): it narrows ``districts``.
+    precinct: Precinct | None = None
 
     @property
     def found(self) -> bool:
@@ -30,7 +44,10 @@ class PlaceLookup:
 
     @property
     def districts(self) -> list[District]:
-        """Every district touched by the matched towns, each town's primary district first."""
+        """Every district touched by the matched towns, each town's primary district first (the
+        precinct's one alone when the voter gave their precinct)."""
+        if self.precinct is not None:
+            return [self.precinct.district]
         seen: dict[int, District] = {}
         for town in self.towns:
             for district in town.ordered_districts():
@@ -133,3 +150,110 @@ def towns_by_district(districts: Iterable[District]) -> dict[int, DistrictTowns]
 
 def district_towns(district: District) -> list[DistrictTown]:
     return towns_by_district([district])[district.pk].towns
+
+
+# --- the state legislature ----------------------------------------------------------------------
+
+
+@dataclass
+class TownLegislature:
+    """A town's State Senate and State House districts (the most precincts first), and what its
+    precincts are when any of its three kinds of district splits it."""
+
+    town: Town
+    senate: list[TownLegislativeDistrict] = field(default_factory=list)
+    house: list[TownLegislativeDistrict] = field(default_factory=list)
+    precincts: list[Precinct] = field(default_factory=list)
+
+    @property
+    def is_split(self) -> bool:
+        """Split for any of the three: the voter's precinct is needed to name their districts."""
+        return self.town.is_split or len(self.senate) > 1 or len(self.house) > 1
+
+    @property
+    def wards(self) -> list[str]:
+        return list(dict.fromkeys(p.ward for p in self.precincts if p.ward))
+
+    @property
+    def precinct_numbers(self) -> list[str]:
+        """Every precinct number the town uses, in order (in a town with wards, across wards)."""
+        ordered = sorted(self.precincts, key=lambda p: p.sort_key.split(":", 1)[1])
+        return list(dict.fromkeys(p.number for p in ordered))
+
+
+def legislature_of_towns(towns: Iterable[Town]) -> dict[int, TownLegislature]:
+    """Town pk -> its state districts, and the precincts of the split ones: two queries for any
+    number of towns (one when none is split)."""
+    chosen = list(towns)
+    found = {town.pk: TownLegislature(town) for town in chosen}
+    shares = (
+        TownLegislativeDistrict.objects.filter(town__in=chosen)
+        .select_related("district")
+        .order_by("-precincts", "district__name")
+    )
+    for share in shares:
+        entry = found[share.town_id]
+        (entry.senate if share.district.chamber == Chamber.SENATE else entry.house).append(share)
+    split = [pk for pk, entry in found.items() if entry.is_split]
+    if split:
+        for precinct in (
+            Precinct.objects.filter(town_id__in=split)
+            .select_related("house", "senate", "district")
+            .order_by("sort_key")
+        ):
+            found[precinct.town_id].precincts.append(precinct)
+    return found
+
+
+def normalise_precinct_part(value: str) -> str:
+    """What a voter types as a ward or precinct, as the data writes it: "05" → "5", "2a" → "2A",
+    "Ward 5" → "5"."""
+    cleaned = re.sub(r"^(ward|precinct|pct\.?|wd\.?)\s*", "", " ".join((value or "").split()), flags=re.IGNORECASE)
+    cleaned = cleaned.upper().replace(" ", "")
+    return re.sub(r"^0+(?=\d)", "", cleaned)
+
+
+def precinct_answer(legislature: TownLegislature, ward: str, number: str) -> Precinct:
+    """The town's precinct by ward and number, or a ValueError whose message says what is wrong."""
+    town = legislature.town
+    ward, number = normalise_precinct_part(ward), normalise_precinct_part(number)
+    wards = legislature.wards
+    if not number:
+        raise ValueError(f"Choose your precinct in {town.name}.")
+    if wards and not ward:
+        raise ValueError(f"{town.name} has wards: choose your ward and your precinct.")
+    if wards and ward not in wards:
+        raise ValueError(f"{town.name} has no Ward {ward}: its wards are {wards[0]} to {wards[-1]}.")
+    if not wards and ward:
+        raise ValueError(f"{town.name} has no wards: choose your precinct only.")
+    for precinct in legislature.precincts:
+        if precinct.ward == ward and precinct.number == number:
+            return precinct
+    raise ValueError(f"{town.name} has no {precinct_label(ward, number)}. Check the number on your voter record.")
+
+
+@dataclass(frozen=True)
+class StateDistrictTown:
+    """A town in a state district's list, with the precincts of it that the district holds."""
+
+    town: Town
+    precincts: list[Precinct]
+    is_whole: bool
+
+
+def state_district_towns(district: LegislativeDistrict) -> list[StateDistrictTown]:
+    """The district's towns in name order with their precincts in it: two queries."""
+    shares = {
+        share.town_id: share
+        for share in TownLegislativeDistrict.objects.filter(district=district).select_related("town")
+    }
+    column = "house" if district.chamber == Chamber.HOUSE else "senate"
+    by_town: dict[int, list[Precinct]] = {town_id: [] for town_id in shares}
+    for precinct in Precinct.objects.filter(**{column: district}).order_by("sort_key"):
+        by_town[precinct.town_id].append(precinct)
+    entries = [StateDistrictTown(share.town, by_town[town_id], share.is_whole) for town_id, share in shares.items()]
+    return sorted(entries, key=lambda entry: entry.town.name)
+
+
+def state_districts(chamber: str) -> list[LegislativeDistrict]:
+    return list(LegislativeDistrict.objects.filter(chamber=chamber).order_by("name"))

@@ -65,6 +65,17 @@ def district_panel(request: HttpRequest, district) -> SafeString:
     )
 
 
+@contributes(Kind.STATE_DISTRICT_PANEL)
+def state_district_panel(request: HttpRequest, district) -> SafeString:
+    return _render(
+        request,
+        f"Upcoming events in the {district.title}",
+        selectors.events_of_state_district(district),
+        reverse("events:list"),
+        f"No upcoming events in the {district.title} yet.",
+    )
+
+
 @contributes(Kind.GROUP_PANEL)
 def group_panel(request: HttpRequest, group) -> SafeString:
     """The group's events; its organizers also see the co-hosting invitations waiting for them."""

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from districts.models import District, Town, haversine_miles
+from districts.models import District, LegislativeDistrict, Town, TownLegislativeDistrict, haversine_miles
 from events.models import (
     CoHostInvitation,
     CoHostStatus,
@@ -96,6 +96,13 @@ def events_near(towns: list[Town], *, miles: int = 25, limit: int = 5) -> list[E
 
 def events_of_district(district: District, *, limit: int = 5) -> list[Event]:
     return list(Event.objects.listed().in_district(district).for_cards()[:limit])
+
+
+def events_of_state_district(district: LegislativeDistrict, *, limit: int = 5) -> list[Event]:
+    """Upcoming events in the towns of a State House or Senate district (a split town's events
+    show on each of its districts: an event has a town, not a precinct)."""
+    towns = TownLegislativeDistrict.objects.filter(district=district).values("town_id")
+    return list(Event.objects.listed().filter(town_id__in=towns).for_cards()[:limit])
 
 
 def events_of_group(group, *, limit: int = 10) -> list[Event]:

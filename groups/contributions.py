@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from districts.models import District
+from districts.models import District, LegislativeDistrict
 from districts.selectors import PlaceLookup
 from groups import demo, selectors, services
 from groups.models import Group, GroupDistrict, GroupSlugHistory, Membership
@@ -41,6 +41,14 @@ def district_panel(request: HttpRequest, district: District) -> SafeString | str
     groups, total = selectors.district_groups(district)
     return render_to_string(
         "groups/panels/district.html", {"groups": groups, "total": total, "district": district}, request
+    )
+
+
+@contributes(Kind.STATE_DISTRICT_PANEL)
+def state_district_panel(request: HttpRequest, district: LegislativeDistrict) -> SafeString | str:
+    groups, total = selectors.state_district_groups(district)
+    return render_to_string(
+        "groups/panels/state_district.html", {"groups": groups, "total": total, "district": district}, request
     )
 
 

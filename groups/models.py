@@ -37,6 +37,10 @@ class GroupQuerySet(models.QuerySet):
             Exists(GroupDistrict.objects.filter(group=OuterRef("pk"), district_id__in=list(district_ids)))
         )
 
+    def serving_town_ids(self, town_ids) -> GroupQuerySet:
+        """Groups that serve any of these towns (ids, or a subquery of them)."""
+        return self.filter(Exists(Group.towns.through.objects.filter(group_id=OuterRef("pk"), town_id__in=town_ids)))
+
     def serving_town(self, town: Town) -> GroupQuerySet:
         return self.filter(Exists(Group.towns.through.objects.filter(group_id=OuterRef("pk"), town_id=town.pk)))
 

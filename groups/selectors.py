@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import User
-from districts.models import District, Town, haversine_miles
+from districts.models import District, LegislativeDistrict, Town, TownLegislativeDistrict, haversine_miles
 from districts.selectors import PlaceLookup, place_lookup
 from groups.models import Group, GroupQuerySet, GroupStatus, Membership, ModerationLogEntry
 from imc import registry
@@ -254,6 +254,19 @@ def directory_map(filters: DirectoryFilters | None) -> dict:
 def district_groups(district: District, limit: int = 20) -> tuple[list[Group], int]:
     """The first groups of a district's directory page, and how many it has in all."""
     groups = Group.objects.listed().fresh().serving_district_ids({district.pk})
+    total = groups.count()
+    cards = prepare_cards(list(_with_card_data(groups.order_by("name", "pk"))[:limit]))
+    return cards, total
+
+
+def state_district_groups(district: LegislativeDistrict, limit: int = 20) -> tuple[list[Group], int]:
+    """The first groups serving a town of a State House or Senate district, and how many in all.
+
+    A town split between state districts counts for each of them, as for congressional ones:
+    groups list towns, not precincts.
+    """
+    towns = TownLegislativeDistrict.objects.filter(district=district).values("town_id")
+    groups = Group.objects.listed().fresh().serving_town_ids(towns)
     total = groups.count()
     cards = prepare_cards(list(_with_card_data(groups.order_by("name", "pk"))[:limit]))
     return cards, total

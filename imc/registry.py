@@ -1,8 +1,9 @@
 """What the apps contribute to the pages and duties they share: one registry, filled at start-up.
 
-The shared pages (home, /find/, a district's page, a group's page, an event's page, the member's
-profile), an event's origin (an imported copy: RSVPs elsewhere, its copied fields read-only), the
-member's privacy rights (the download at /accounts/data/ and the deletion of the account), the
+The shared pages (home, /find/, a district's or a state district's page, a group's page, an
+event's page, the member's profile), an event's origin (an imported copy: RSVPs elsewhere, its
+copied fields read-only), the member's privacy rights (the download at /accounts/data/ and the
+deletion of the account), the
 newsletter's per-reader events block, ``seed_demo`` and the page cache ask this registry instead of importing
 the apps that fill them, so every import between apps runs one way (see the README's layout).
 
@@ -37,6 +38,8 @@ class Kind(enum.StrEnum):
     HOME_PANEL = "home_panel"  # (request) -> HTML, or "" when it has nothing to show
     PLACE_PANEL = "place_panel"  # (request, PlaceLookup) -> HTML or "": the /find/ page
     DISTRICT_PANEL = "district_panel"  # (request, District) -> HTML or ""
+    # (request, LegislativeDistrict) -> HTML or "": a State House or State Senate district's page.
+    STATE_DISTRICT_PANEL = "state_district_panel"
     GROUP_PANEL = "group_panel"  # (request, Group) -> HTML or "": a group's page
     EVENT_PANEL = "event_panel"  # (request, Event) -> HTML or "": an event's page (its main column)
     PROFILE_PANEL = "profile_panel"  # (request) -> HTML or "": the member's profile page

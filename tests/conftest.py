@@ -35,7 +35,7 @@ from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Role
 from accounts.services import user_ensure
-from districts.models import BoardRole, BoardSeat, District, Town
+from districts.models import BoardRole, BoardSeat, District, Precinct, Town
 from tests import factories, realstack
 from tests.factories import PASSWORD
 
@@ -145,6 +145,9 @@ REFERENCE_TABLES = frozenset(
         "districts_towndistrict",
         "districts_townalias",
         "districts_zipcode",
+        "districts_legislativedistrict",
+        "districts_townlegislativedistrict",
+        "districts_precinct",
         "auth_group",
         "auth_group_permissions",
         "auth_permission",
@@ -172,7 +175,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from districts.loader import load_ma_data
 
     with django_db_blocker.unblock():
-        if Town.objects.count() != 351:
+        if Town.objects.count() != 351 or not Precinct.objects.exists():
             load_ma_data()
     original = flush.sql_flush
     flush.sql_flush = _sql_flush_keeping_reference_data
@@ -195,7 +198,7 @@ def _geography(request):
     if not uses_db:
         return
     request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
-    if District.objects.count() != 9 or Town.objects.count() != 351:
+    if District.objects.count() != 9 or Town.objects.count() != 351 or not Precinct.objects.exists():
         restore_reference_data()
 
 

@@ -38,7 +38,18 @@ sys.path.insert(0, str(ROOT))
 from bench.common import EVENTS_PER_GROUP, NATIONAL_GROUPS  # noqa: E402
 from bench.common import machine as common_machine  # noqa: E402
 
-PAGES = ["/groups/", "/groups/?zip=01852", "/groups/?q=climate", "/districts/ma-7/"]
+PAGES = [
+    "/groups/",
+    "/groups/?zip=01852",
+    "/groups/?q=climate",
+    "/districts/ma-7/",
+    # The state legislature (issue 14): a town in one district of each kind, a split town that asks
+    # for the precinct and the answer to it, and a state district's page beside the congressional one.
+    "/find/?q=Abington",
+    "/find/?q=Boston",
+    "/find/?q=Boston&ward=3&precinct=1",
+    "/districts/state-senate/first-suffolk/",
+]
 SCALES = [(60, 10_000, 20_000), (NATIONAL_GROUPS, 1_000_000, 2_000_000)]
 BENCH_EMAIL_DOMAIN = "bench.invalid"
 
@@ -273,9 +284,9 @@ def main() -> None:
     for groups, users, memberships in SCALES:
         use_database(names[groups])
         call_command("migrate", verbosity=0)
-        from districts.models import Town
+        from districts.models import Precinct, Town
 
-        if Town.objects.count() != 351:
+        if Town.objects.count() != 351 or not Precinct.objects.exists():
             call_command("load_ma_data", verbosity=0)
         want = {
             "groups": groups,

@@ -77,6 +77,10 @@ EXTRA_GETS = [
     ("visitor", "/find/?q=Lowell"),
     ("visitor", "/find/?q=01852"),
     ("visitor", "/find/?q=Narnia"),
+    ("visitor", "/find/?q=Boston"),  # split: asks for the ward and precinct
+    ("visitor", "/find/?q=Boston&ward=3&precinct=1"),  # and answers
+    ("visitor", "/find/?q=Boston&ward=99&precinct=1"),  # or says what is wrong
+    ("visitor", "/find/?q=Billerica&precinct=2"),  # a town without wards
     ("visitor", "/no-such-page/"),
     ("member", "/no-such-page/"),
     ("visitor", "/embed/find/?q=Lowell"),

@@ -29,7 +29,14 @@ PINNED = {
     "/groups/?page=2": 5,
     # the district's and the place's own queries, plus the groups and events panels
     "/districts/ma-7/": 8,
-    "/find/?q=01852": 9,
+    "/find/?q=01852": 11,  # Lowell is split between State House districts: it asks for the precinct
+    # + the town's state districts; a split town its precincts too (one query for the form and
+    # the answer alike)
+    "/find/?q=Abington": 9,
+    "/find/?q=Boston": 10,
+    "/find/?q=Boston&ward=3&precinct=1": 10,
+    # the district, its towns, its precincts, plus the groups and events panels: as a congressional one
+    "/districts/state-senate/first-suffolk/": 8,
 }
 
 

@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.services import user_ensure
-from districts.models import BoardSeat, District, Team, Town, ZipCode
+from districts.models import BoardSeat, District, LegislativeDistrict, Precinct, Team, Town, ZipCode
 from tests.conftest import PASSWORD
 
 # The cast, in the order of the table's columns.
@@ -96,6 +96,10 @@ SITE: dict[str, Rule] = {
     "district_calendar_ics": PUBLIC,
     "districts:list": PUBLIC,
     "districts:detail": PUBLIC,
+    "districts:state_house_list": PUBLIC,
+    "districts:state_senate_list": PUBLIC,
+    "districts:state_house": PUBLIC,
+    "districts:state_senate": PUBLIC,
     # groups
     "groups:directory": PUBLIC,
     "groups:map_data": PUBLIC,  # the directory map's markers (JSON): listed groups only
@@ -301,6 +305,11 @@ ADMIN_MODELS: dict[str, tuple] = {
     "districts.zipcode": STAFF_READ_COORDINATORS_MANAGE,
     "districts.boardseat": STAFF_READ_COORDINATORS_MANAGE,
     "districts.team": STAFF_READ_COORDINATORS_MANAGE,
+    # The loader owns the state districts and precincts: coordinators only record legislators.
+    "districts.legislativedistrict": admin_model(
+        ALL_STAFF, DENIED, ALL_STAFF, ALL_STAFF, DENIED, post_change=("403", "403", None)
+    ),
+    "districts.precinct": admin_model(ALL_STAFF, DENIED, ALL_STAFF, ALL_STAFF, DENIED, post_change=("403",) * 3),
     # Reps moderate their districts' groups and never delete; another district's group is a 404.
     "groups.group": admin_model(ALL_STAFF, COORD, (OK, "404", OK), (OK, "404", OK), ("403", "404", OK)),
     "groups.groupclaim": admin_model(ALL_STAFF, DENIED, (OK, "404", OK), (OK, "404", OK), DENIED),
@@ -563,6 +572,7 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
     feature = desk_services.event_feature(by=rep_ma3, event=event)
 
     interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.MINUTES)
+    lowell_precinct = Precinct.objects.filter(town=lowell).select_related("house", "senate").first()
     objects = {
         "auth.group": AuthGroup.objects.get(name=Role.DISTRICT_REP.value),
         "sites.site": Site.objects.get(pk=1),
@@ -583,6 +593,8 @@ def build_world(activist, rep_ma3, rep_ma5, coordinator, capture) -> World:
         "districts.zipcode": ZipCode.objects.filter(town=lowell).first(),
         "districts.boardseat": BoardSeat.objects.get(user=rep_ma3),
         "districts.team": team,
+        "districts.legislativedistrict": lowell_precinct.house,
+        "districts.precinct": lowell_precinct,
         "groups.group": group,
         "groups.groupclaim": GroupClaim.objects.get(group=group),
         "groups.relaymessage": group.relay_messages.get(),
@@ -701,6 +713,9 @@ def fill(endpoint: Endpoint, world: World) -> str:
 
 
 def _slug_for(endpoint: Endpoint, world: World) -> str:
+    if endpoint.key in ("districts:state_house", "districts:state_senate"):
+        chamber = "house" if endpoint.key == "districts:state_house" else "senate"
+        return LegislativeDistrict.objects.filter(chamber=chamber, towns__name="Lowell").first().slug
     prefix = endpoint.route.split("/", 1)[0]
     if prefix == "api":  # api/v1/<list>/<slug:slug>/: the list's own object
         prefix = endpoint.route.split("/")[2]
@@ -929,7 +944,8 @@ def test_view_on_site_opens_only_the_pages_each_member_of_the_cast_may_see_for_e
 
     # Who may open each object's page on the site (the rest of the staff get a 404).
     everyone_on_staff = set(STAFF_ROLES)
-    public = {"districts.district": everyone_on_staff, "groups.group": everyone_on_staff,
+    public = {"districts.district": everyone_on_staff, "districts.legislativedistrict": everyone_on_staff,
+              "groups.group": everyone_on_staff,
               "events.event": everyone_on_staff, "newsletter.newsletter": everyone_on_staff}  # fmt: skip
     cases = [(label, obj, public.get(label, set())) for label, obj in world.objects.items()]
     assert {label for label, _, _ in cases} == {m._meta.label_lower for m in admin.site._registry}
@@ -961,8 +977,8 @@ def test_view_on_site_opens_only_the_pages_each_member_of_the_cast_may_see_for_e
             leaked = [s for s in secrets if s in location and role not in viewers]
             if leaked:
                 mismatches.append(f"{label} #{obj.pk} as {role}: Location {location} reveals {leaked}")
-    # Control: the walk sees redirects where they are due (four public objects and two private ones).
-    assert redirects == 4 * 3 + 2 + 1, redirects
+    # Control: the walk sees redirects where they are due (five public objects and two private ones).
+    assert redirects == 5 * 3 + 2 + 1, redirects
     assert not mismatches, "\n".join(["view on site answers:", *mismatches])
 
 

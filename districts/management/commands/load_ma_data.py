@@ -11,6 +11,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{report.districts} districts, {report.towns} towns, {report.zip_codes} ZIP codes, "
-                f"{report.aliases} aliases loaded."
+                f"{report.aliases} aliases, "
+                f"{report.legislative_districts} state districts, {report.precincts} precincts loaded."
             )
         )
