@@ -24,6 +24,7 @@ COPY districts/ districts/
 COPY groups/ groups/
 COPY events/ events/
 COPY newsletter/ newsletter/
+COPY allies/ allies/
 COPY desk/ desk/
 COPY api/ api/
 COPY embed/ embed/

@@ -48,7 +48,7 @@ def test_the_registry_holds_each_apps_contribution_in_installed_apps_order():
         Kind.EXPORT_ADDRESS_DATA: ["events"],
         Kind.ERASE_ADDRESS_DATA: ["events"],
         Kind.DEMO_SEED: ["accounts", "groups", "events", "newsletter", "allies", "desk"],
-        Kind.PUBLIC_MODELS: ["accounts", "districts", "groups", "events", "newsletter", "imports", "allies"],
+        Kind.PUBLIC_MODELS: ["accounts", "districts", "groups", "events", "newsletter", "allies", "imports"],
     }
 
 

@@ -28,7 +28,7 @@ PINNED = {
     "/groups/?town=Lowell&q=climate&district=ma-3&stale=1": 9,
     "/groups/?page=2": 5,
     # the district's and the place's own queries, plus the groups and events panels
-    "/districts/ma-7/": 8,
+    "/districts/ma-7/": 9,  # its featured events (desk, Kind.FEATURED_EVENTS) are one query
     "/find/?q=01852": 11,  # Lowell is split between State House districts: it asks for the precinct
     # + the town's state districts; a split town its precincts too (one query for the form and
     # the answer alike)
