@@ -13,10 +13,12 @@ from django.http import HttpRequest
 from allies.models import Ally, AllyCohost
 from allies.services import can_cohost
 from districts.admin_base import ADD, CHANGE, DELETE, RoleScopedAdmin
+from imc.admin_site import LabelledInlineFormSet
 
 
 class AllyCohostInline(admin.TabularInline):
     model = AllyCohost
+    formset = LabelledInlineFormSet
     extra = 0
     # Thousands of events: a raw id with the admin's lookup, not a select of all of them.
     raw_id_fields = ["event"]

@@ -43,6 +43,7 @@ from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, path, resolve
 from django.utils.safestring import mark_safe
@@ -272,3 +273,15 @@ class PortalAdminSite(admin.AdminSite):
                 row = mark_safe(f"{found['label']}: {found['text']}")
             unlinked.append(row)
         return unlinked
+
+
+class LabelledInlineFormSet(BaseInlineFormSet):
+    """A tabular inline's inputs sit under column headings, which are no labels to a screen
+    reader (axe: "Form elements must have labels"): each input of a row, its delete box included,
+    is named by its column and row."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        row = f", row {index + 1}" if index is not None else ""
+        for name, field in form.fields.items():
+            field.widget.attrs.setdefault("aria-label", f"{field.label or name}{row}")

@@ -7,11 +7,15 @@
   function turn(form, data) {
     var input = form.querySelector("input[name=attended]");
     var button = form.querySelector("button");
-    var name = button.getAttribute("aria-label").replace(/^Check in /, "").replace(/ is checked in: undo$/, "");
+    // The visible words start the button's name; the person's name follows, for screen readers.
+    var name = button.getAttribute("data-name");
+    var hidden = document.createElement("span");
+    hidden.className = "visually-hidden";
+    hidden.textContent = data.attended ? ": " + name + " is checked in, tap to undo" : " " + name;
     input.value = data.attended ? "0" : "1";
     button.className = "btn checkin-button " + (data.attended ? "btn-success" : "btn-outline-primary");
     button.textContent = data.attended ? "\u2713 Here" : "Check in";
-    button.setAttribute("aria-label", data.attended ? name + " is checked in: undo" : "Check in " + name);
+    button.appendChild(hidden);
     if (count) { count.textContent = data.came + " of " + data.expected; }
   }
 

@@ -123,7 +123,7 @@ def test_on_a_phone_the_check_in_list_fits_and_a_tap_checks_in_without_a_reload(
     assert _overflow(page) <= 0
     page.evaluate("window.notReloaded = true")
     button.click()
-    page.get_by_role("button", name="Bob is checked in: undo").wait_for()
+    page.get_by_role("button", name="Bob is checked in, tap to undo").wait_for()
     assert page.evaluate("window.notReloaded") is True  # the script answered, not a new page
     assert page.locator("#checkin-count").text_content() == "1 of 1"
     assert Rsvp.objects.get(pk=rsvp.pk).attended is True
